@@ -1,0 +1,40 @@
+# The two set-up commands: `make run` and `make test`. Everything installs into .venv on first use.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test index lint bench soak clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch first, pinned: this version is the CPU build on this machine's disk (a bare torch pulls CUDA).
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+index: $(STAMP)
+	$(BIN)/rag index --docs seeds --index index --if-stale
+
+run: index
+	$(BIN)/rag serve --docs seeds --index index --host $(HOST) --port $(PORT)
+
+test: $(TEST_STAMP)
+	$(BIN)/ruff check rag server evals tests
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check rag server evals tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf index/gen-* index/build-* index/CURRENT artifacts evals/out

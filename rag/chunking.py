@@ -1,0 +1,181 @@
+"""Sentence splitting and chunking with exact character offsets into the document text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Words after which a full stop does not end a sentence.
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof sr jr st vs etc e.g i.e cf al fig no nos vol pp p ed eds gen col lt sgt capt "
+    "gov sen rep rev inc ltd co corp dept est approx jan feb mar apr jun jul aug sep sept oct nov dec "
+    "u.s u.k u.n a.m p.m d.c".split()
+)
+_TERMINAL = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*")
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+_BLOCK_START = re.compile(r"\s*(#{1,6}\s|[-*+\u2022]\s|\d{1,3}[.)]\s|>)")
+MAX_SENTENCE_WORDS = 80
+
+
+@dataclass(frozen=True)
+class Span:
+    """A half-open character range `[start, end)` of a text."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ChunkSpan:
+    """A chunk's character range and its sentences `[first, last)` by index in the document."""
+
+    start: int
+    end: int
+    first: int
+    last: int
+
+
+def paragraphs(text: str) -> list[Span]:
+    """Split on blank lines; spans are trimmed of surrounding whitespace.
+
+    >>> [("a\\n\\nb c"[p.start:p.end]) for p in paragraphs("a\\n\\nb c")]
+    ['a', 'b c']
+    """
+    spans: list[Span] = []
+    pos = 0
+    for match in _BLANK_LINE.finditer(text):
+        spans.extend(_trimmed(text, pos, match.start()))
+        pos = match.end()
+    spans.extend(_trimmed(text, pos, len(text)))
+    return spans
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Split `text[start:end]` into sentences with exact offsets into `text`.
+
+    >>> t = "Dr. Smith arrived. He met Mr. Jones! Then left."
+    >>> [t[s.start:s.end] for s in split_sentences(t)]
+    ['Dr. Smith arrived.', 'He met Mr. Jones!', 'Then left.']
+    """
+    end = len(text) if end is None else end
+    cuts: list[int] = []
+    for match in _TERMINAL.finditer(text, start, end):
+        cut = match.end()
+        if cut >= end or not text[cut].isspace():
+            continue
+        nxt = _next_visible(text, cut, end)
+        if nxt is None or _is_abbreviation(text, match.start()) or not (nxt.isupper() or nxt.isdigit() or nxt in "\"'\u201c\u2018([*-#"):
+            continue
+        cuts.append(cut)
+    cuts.extend(_line_breaks(text, start, end))
+    spans: list[Span] = []
+    pos = start
+    for cut in sorted(set(cuts)):
+        spans.extend(_trimmed(text, pos, cut))
+        pos = cut
+    spans.extend(_trimmed(text, pos, end))
+    return [piece for span in spans for piece in _cap_length(text, span)]
+
+
+def chunk_sentences(sentences: list[Span], text: str, size: int, overlap: int, max_words: int) -> list[ChunkSpan]:
+    """Group sentences into windows of at most `size` sentences and `max_words` words, overlapping by `overlap`.
+
+    Chunks never cross a blank-line paragraph break, so a chunk reads as one passage.
+
+    >>> t = "A a. B b. C c."
+    >>> [(c.first, c.last) for c in chunk_sentences(split_sentences(t), t, 2, 1, 100)]
+    [(0, 2), (1, 3)]
+    """
+    chunks: list[ChunkSpan] = []
+    for group in _paragraph_groups(sentences, text):
+        i = 0
+        while i < len(group):
+            j, words = i, 0
+            while j < len(group) and j - i < size:
+                n = len(text[sentences[group[j]].start : sentences[group[j]].end].split())
+                if j > i and words + n > max_words:
+                    break
+                words += n
+                j += 1
+            first, last = group[i], group[j - 1] + 1
+            chunks.append(ChunkSpan(sentences[first].start, sentences[last - 1].end, first, last))
+            if j >= len(group):
+                break
+            i = max(i + 1, j - overlap)
+    return chunks
+
+
+def _paragraph_groups(sentences: list[Span], text: str) -> list[list[int]]:
+    """Indices of sentences grouped by the blank-line paragraph they fall in."""
+    groups: list[list[int]] = []
+    prev_end: int | None = None
+    for i, s in enumerate(sentences):
+        if prev_end is None or _BLANK_LINE.search(text, prev_end, s.start):
+            groups.append([])
+        groups[-1].append(i)
+        prev_end = s.end
+    return groups
+
+
+def _trimmed(text: str, start: int, end: int) -> list[Span]:
+    """The span without leading and trailing whitespace, or nothing if it is blank."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return [Span(start, end)] if start < end else []
+
+
+def _next_visible(text: str, pos: int, end: int) -> str | None:
+    while pos < end and text[pos].isspace():
+        pos += 1
+    return text[pos] if pos < end else None
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    """True when the word before the full stop at `dot` is a known abbreviation or an initial."""
+    if text[dot] != ".":
+        return False
+    begin = dot
+    while begin > 0 and not text[begin - 1].isspace() and text[begin - 1] not in "(\"'\u201c":
+        begin -= 1
+    word = text[begin:dot].lower()
+    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def _line_breaks(text: str, start: int, end: int) -> list[int]:
+    """Newlines that end a sentence: after blank lines, headings, list items or short lines.
+
+    A lone newline inside running prose (hard-wrapped text, PDFs) does not split.
+    """
+    cuts: list[int] = []
+    line_start = start
+    pos = text.find("\n", start, end)
+    while pos != -1:
+        line = text[line_start:pos].strip()
+        following = text[pos + 1 : min(end, pos + 80)]
+        if (
+            not line
+            or line[-1] in ".!?:;\u2026\"\u201d"
+            or len(line.split()) <= 8
+            or _BLOCK_START.match(following)
+            or _BLOCK_START.match(line)
+            or not following.strip()
+            or following.lstrip()[:1].isupper() and len(line) < 60
+        ):
+            cuts.append(pos)
+        line_start = pos + 1
+        pos = text.find("\n", pos + 1, end)
+    return cuts
+
+
+def _cap_length(text: str, span: Span) -> list[Span]:
+    """Cut runaway sentences (tables, one-line files) into pieces of at most MAX_SENTENCE_WORDS words."""
+    pieces: list[Span] = []
+    words = list(re.finditer(r"\S+", text[span.start : span.end]))
+    if len(words) <= MAX_SENTENCE_WORDS:
+        return [span]
+    for i in range(0, len(words), MAX_SENTENCE_WORDS):
+        group = words[i : i + MAX_SENTENCE_WORDS]
+        pieces.append(Span(span.start + group[0].start(), span.start + group[-1].end()))
+    return pieces

@@ -1,0 +1,131 @@
+"""The `rag` command: index, ask, serve, eval and bench."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rag.errors import RagError
+from rag.settings import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; expected errors print one line and exit 1."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env(
+            docs_dir=getattr(args, "docs", None), index_dir=getattr(args, "index", None), model=getattr(args, "model", None)
+        )
+        return int(args.run(args, settings) or 0)
+    except RagError as exc:
+        print(f"rag: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("rag: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rag", description="Answer questions from your documents with verbatim, cited quotes.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--docs", type=Path, help="documents folder (default: seeds, or RAG_DOCS_DIR)")
+        p.add_argument("--index", type=Path, help="index folder (default: index, or RAG_INDEX_DIR)")
+        p.add_argument("--model", help="sentence-transformers model name or path (default: the packaged all-MiniLM-L6-v2)")
+
+    p = sub.add_parser("index", help="build or update the index of a documents folder")
+    common(p)
+    p.add_argument("--force", action="store_true", help="re-embed every document")
+    p.add_argument("--if-stale", action="store_true", help="do nothing when the index is up to date")
+    p.set_defaults(run=_index)
+
+    p = sub.add_parser("ask", help="ask one question")
+    common(p)
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the same JSON object as POST /api/ask")
+    p.add_argument("--top-k", type=int, default=None)
+    p.add_argument("--history", type=Path, help="a JSON file of earlier turns: [{role, content}, ...]")
+    p.set_defaults(run=_ask)
+
+    p = sub.add_parser("serve", help="serve the chat page and the HTTP API")
+    common(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(run=_serve)
+
+    from evals import bench, harness
+
+    p = sub.add_parser("eval", help="measure answer quality on a gold file")
+    common(p)
+    harness.add_arguments(p)
+    p.set_defaults(run=harness.main)
+
+    p = sub.add_parser("bench", help="measure speed, load, scale and memory; writes evals/BENCHMARKS.md")
+    common(p)
+    bench.add_arguments(p)
+    p.set_defaults(run=bench.main)
+    return parser
+
+
+def _index(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.embedder import Embedder
+    from rag.indexer import build_index, is_stale
+
+    if args.if_stale and not is_stale(settings):
+        print(f"index in {settings.index_dir} is up to date")
+        return 0
+    embedder = Embedder(settings.model, settings.backend, settings.batch_size, settings.threads)
+    report = build_index(settings, embedder, force=args.force, log=lambda m: print(m, file=sys.stderr))
+    state = "up to date" if report.up_to_date else f"built {report.generation}"
+    print(
+        f"{state}: {report.documents} documents, {report.chunks} chunks, {report.sentences} sentences; "
+        f"{report.embedded_documents} embedded, {report.reused_documents} reused, {len(report.skipped)} skipped; {report.seconds:.1f} s"
+    )
+    return 0
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.engine import Engine
+
+    history = None
+    if args.history:
+        try:
+            history = json.loads(args.history.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise_config(f"can't read history file {args.history}: {exc}")
+    answer = Engine(settings).ask(args.question, history, args.top_k)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(answer.answer)
+    for c in answer.citations:
+        print(f"  [{c.n}] {c.doc_id} (chars {c.start}-{c.end})")
+    if answer.abstained:
+        for p in answer.passages[:3]:
+            print(f"  - {p.doc_id}: {p.text[:160]}")
+    if answer.searched_question != answer.question:
+        print(f"  (searched: {answer.searched_question})")
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from server.main import serve
+
+    serve(settings, args.host, args.port)
+    return 0
+
+
+def raise_config(message: str) -> None:
+    """Raise a ConfigError (a helper for one-line argument checks)."""
+    from rag.errors import ConfigError
+
+    raise ConfigError(message)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Follow-up questions: resolve pronouns and ellipsis from the earlier turns before searching."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+_PRONOUN = re.compile(r"\b(he|she|him|his|her|hers|they|them|their|theirs|it|its|this|that|these|those|there)\b", re.I)
+_PERSONAL = {"he", "she", "him", "his", "her", "hers"}
+_POSSESSIVE = {"his", "her", "their", "its"}
+_ELLIPTIC = re.compile(r"^\s*(and|what about|how about|what of|also|and what about|but)\b", re.I)
+# A run of capitalised words (allowing short linking words such as "bin" or "of"), e.g. "Mohammed bin Salman".
+_NAME = re.compile(r"\b[A-Z][\w\u2019'.-]*(?:\s+(?:(?:bin|de|van|von|al|of|the)\s+)?[A-Z][\w\u2019'.-]*)*")
+_QUESTION_WORDS = {"Who", "What", "When", "Where", "Why", "How", "Which", "Is", "Are", "Was", "Were", "Did", "Does", "Do", "Can", "Could", "Will", "Would", "Tell", "And", "The", "A", "An", "In", "On", "I"}
+
+
+def standalone_question(question: str, history: Sequence[dict[str, Any]] | None) -> str:
+    """Rewrite a follow-up into a question that can be searched on its own.
+
+    >>> standalone_question("What did he say about Europe?", [{"role": "user", "content": "Who is Keith Kellogg?"}])
+    'What did Keith Kellogg say about Europe?'
+    >>> standalone_question("Who is Keith Kellogg?", [])
+    'Who is Keith Kellogg?'
+    """
+    question = question.strip()
+    turns = [t for t in (history or []) if isinstance(t, dict) and isinstance(t.get("content"), str)]
+    if not turns:
+        return question
+    user_turns = [t["content"] for t in turns if t.get("role") == "user"]
+    last_user = user_turns[-1] if user_turns else ""
+    match = _PRONOUN.search(question)
+    if match and (match.group(1).lower() in _PERSONAL | {"they", "them", "their"} or not _names(question)):
+        entity = _latest_entity(turns, person=match.group(1).lower() in _PERSONAL)
+        if entity:
+            return _substitute(question, match, entity)
+    if _ELLIPTIC.match(question) or (match and last_user) or len(question.split()) <= 3:
+        topic = _topic(last_user)
+        if topic and topic.lower() not in question.lower():
+            return f"{question} ({topic})"
+    return question
+
+
+def _names(text: str) -> list[str]:
+    """Capitalised names in a text, minus sentence-initial question words."""
+    out = []
+    for m in _NAME.finditer(text):
+        words = m.group(0).split()
+        while words and words[0] in _QUESTION_WORDS:
+            words = words[1:]
+        name = " ".join(words).rstrip(".,'\u2019")
+        if name.endswith(("'s", "\u2019s")):
+            name = name[:-2]
+        if name:
+            out.append(name)
+    return out
+
+
+def _latest_entity(turns: Sequence[dict[str, Any]], person: bool) -> str:
+    """The most recent name in the conversation: the user's last question first, then the answers."""
+    for turn in reversed(turns):
+        names = _names(turn["content"])
+        if turn.get("role") != "user":
+            names = names[:1]  # in an answer, the subject usually comes first
+        if person:
+            names = [n for n in names if len(n.split()) >= 2] or names
+        if names:
+            return max(names, key=lambda n: len(n.split())) if turn.get("role") == "user" else names[0]
+    return ""
+
+
+def _substitute(question: str, match: re.Match[str], entity: str) -> str:
+    """Put the entity in the pronoun's place, keeping possessives possessive."""
+    word = match.group(1)
+    lowered = word.lower()
+    if lowered in ("her",) and re.match(r"\s+[a-z]", question[match.end() :]) and not re.match(r"\s+(about|to|with|for)\b", question[match.end() :]):
+        replacement = f"{entity}'s"
+    elif lowered in _POSSESSIVE:
+        replacement = f"{entity}'s"
+    else:
+        replacement = entity
+    return question[: match.start()] + replacement + question[match.end() :]
+
+
+def _topic(question: str) -> str:
+    """The subject of an earlier question: its longest name, else its last few content words."""
+    names = _names(question)
+    if names:
+        return max(names, key=len)
+    words = [w for w in re.findall(r"[\w'-]+", question) if len(w) > 3][-4:]
+    return " ".join(words)

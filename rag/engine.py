@@ -1,0 +1,93 @@
+"""The engine: one loaded index and one embedder behind `ask()`, shared by the CLI, the server and the evals."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from rag import store
+from rag.composer import ABSTAIN_TEXT, candidates, compose, confidence
+from rag.conversation import standalone_question
+from rag.embedder import Embedder
+from rag.errors import ConfigError
+from rag.features import question_info
+from rag.index import LoadedIndex
+from rag.indexer import BuildReport, build_index
+from rag.retrieval import retrieve
+from rag.schema import Answer, Passage
+from rag.settings import Settings
+
+
+class Engine:
+    """Answers questions over the current index generation; `reload()` picks up a newer one.
+
+    >>> engine = Engine(Settings())  # cheap: the model and the index load on first use
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder or Embedder(settings.model, settings.backend, settings.batch_size, settings.threads)
+        self._index: LoadedIndex | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def index(self) -> LoadedIndex:
+        """The loaded generation (loaded on first use)."""
+        current = self._index
+        if current is None:
+            with self._lock:
+                if self._index is None:
+                    self._index = LoadedIndex.load(self.settings.index_dir, self.settings.model)
+                current = self._index
+        return current
+
+    def reload(self) -> bool:
+        """Load the generation CURRENT points at if it is newer; True when it changed."""
+        gen = store.current_generation(self.settings.index_dir).name
+        if self._index is not None and self._index.generation == gen:
+            return False
+        fresh = LoadedIndex.load(self.settings.index_dir, self.settings.model)
+        with self._lock:
+            self._index = fresh  # one assignment: readers see the old or the new generation, never a mix
+        return True
+
+    def build(self, force: bool = False) -> BuildReport:
+        """Bring the index up to date with the documents folder, then serve the new generation."""
+        report = build_index(self.settings, self.embedder, force=force)
+        self.reload()
+        return report
+
+    def warm_up(self) -> None:
+        """Load the model and the index now rather than on the first question."""
+        _ = self.index
+        self.embedder.encode_one("warm up")
+
+    def ask(self, question: str, history: Sequence[dict[str, Any]] | None = None, top_k: int | None = None) -> Answer:
+        """Answer a question from the documents with verbatim cited quotes, or abstain."""
+        t0 = time.perf_counter()
+        question = question.strip()
+        if not question:
+            raise ConfigError("the question is empty")
+        k = top_k or self.settings.top_k
+        index = self.index  # one generation for the whole answer
+        searched = standalone_question(question, history)
+        t1 = time.perf_counter()
+        qvec = self.embedder.encode_one(searched)
+        t2 = time.perf_counter()
+        hits = retrieve(index, qvec, searched, max(k, self.settings.top_k), self.settings.candidates, self.settings.fusion)
+        t3 = time.perf_counter()
+        ranked = candidates(index, hits, qvec, question_info(searched))
+        conf = confidence(ranked[0]) if ranked else 0.0
+        abstained = conf < self.settings.abstain_threshold
+        text, citations = ("", ()) if abstained else compose(index, ranked, self.settings.max_answer_words)
+        passages = tuple(
+            Passage(h.chunk_id, index.chunk_doc(h.chunk_id).doc_id, index.chunk_doc(h.chunk_id).title, index.chunk_text(h.chunk_id),
+                    int(index.tables.chunk_start[h.chunk_id]), int(index.tables.chunk_end[h.chunk_id]),
+                    round(h.score, 5), round(h.dense, 4), round(h.lexical, 4))
+            for h in hits[:k]
+        )
+        t4 = time.perf_counter()
+        timings = {"rewrite": (t1 - t0) * 1000, "embed": (t2 - t1) * 1000, "retrieve": (t3 - t2) * 1000, "compose": (t4 - t3) * 1000, "total": (t4 - t0) * 1000}
+        return Answer(question, ABSTAIN_TEXT if abstained else text, abstained, citations, passages, searched, conf, timings)

@@ -1,0 +1,77 @@
+"""A loaded, read-only index generation: everything one answer needs, in memory."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag import dense, store
+from rag.errors import IndexCorruptError
+from rag.lexical import Bm25
+from rag.schema import Document
+
+
+@dataclass(frozen=True)
+class LoadedIndex:
+    """One generation of the index; never mutated, so readers can share it while a new one is built."""
+
+    index_dir: Path
+    generation: str
+    manifest: dict[str, Any]
+    documents: dict[str, Document]
+    tables: store.Tables
+    sentence_vectors: np.ndarray
+    dense_index: Any
+    bm25: Bm25
+    idf: dict[str, float]
+
+    @classmethod
+    def load(cls, index_dir: Path, model: str) -> LoadedIndex:
+        """Load the current generation, checking the manifest, every file's checksum, and the model."""
+        gen = store.current_generation(index_dir)
+        manifest = store.read_manifest(gen, index_dir)
+        store.check_model(manifest, model, index_dir)
+        hint = store.rebuild_hint(index_dir)
+        documents, tables = store.read_store(gen / store.STORE, index_dir)
+        counts = manifest.get("counts", {})
+        n_chunks, n_sents = len(tables.chunk_start), len(tables.sent_start)
+        if counts.get("chunks") != n_chunks or counts.get("sentences") != n_sents or counts.get("documents") != len(documents):
+            raise IndexCorruptError(f"{gen / store.STORE} disagrees with {gen / store.MANIFEST} on counts; {hint}")
+        dim = int(manifest.get("dimension", 0))
+        sentence_vectors = store.load_vectors(gen / store.SENTENCE_VECTORS, index_dir)
+        if sentence_vectors.shape != (n_sents, dim):
+            raise IndexCorruptError(f"{gen / store.SENTENCE_VECTORS} has shape {sentence_vectors.shape}, expected {(n_sents, dim)}; {hint}")
+        dense_index = dense.load(gen / store.DENSE, n_chunks, dim, hint)
+        try:
+            bm25 = Bm25.load(gen / store.BM25_DIR)
+            idf = json.loads((gen / store.IDF).read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError) as exc:
+            raise IndexCorruptError(f"{gen / store.BM25_DIR} is damaged ({type(exc).__name__}); {hint}") from exc
+        return cls(index_dir, gen.name, manifest, documents, tables, sentence_vectors, dense_index, bm25, idf)
+
+    @property
+    def chunk_count(self) -> int:
+        """Number of chunks in this generation."""
+        return len(self.tables.chunk_start)
+
+    def chunk_doc(self, chunk_id: int) -> Document:
+        """The document a chunk belongs to."""
+        return self.documents[self.tables.doc_ids[self.tables.chunk_doc[chunk_id]]]
+
+    def chunk_text(self, chunk_id: int) -> str:
+        """The exact text of a chunk."""
+        t = self.tables
+        return self.chunk_doc(chunk_id).text[t.chunk_start[chunk_id] : t.chunk_end[chunk_id]]
+
+    def sentence_doc(self, sentence_id: int) -> Document:
+        """The document a sentence belongs to."""
+        return self.documents[self.tables.doc_ids[self.tables.sent_doc[sentence_id]]]
+
+    def sentence_text(self, sentence_id: int) -> str:
+        """The exact text of a sentence."""
+        t = self.tables
+        return self.sentence_doc(sentence_id).text[t.sent_start[sentence_id] : t.sent_end[sentence_id]]

@@ -1,0 +1,235 @@
+"""Building the index: load, chunk, embed what changed, write a new generation, swap it in."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag import dense, store
+from rag.chunking import chunk_sentences, split_sentences
+from rag.embedder import Embedder
+from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from rag.lexical import Bm25, idf_table
+from rag.loaders import LoadResult, Skipped, load_folder
+from rag.schema import Document
+from rag.settings import Settings
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did."""
+
+    generation: str
+    documents: int
+    chunks: int
+    sentences: int
+    embedded_documents: int
+    reused_documents: int
+    skipped: tuple[Skipped, ...]
+    seconds: float
+    up_to_date: bool = False
+
+
+@dataclass
+class _DocParts:
+    """One document's sentences, chunks and vectors, ready to be laid end to end."""
+
+    doc: Document
+    sentences: list[tuple[int, int]]
+    chunks: list[tuple[int, int, int, int]]  # start, end, first, last (local sentence numbers)
+    chunk_vectors: np.ndarray | None = None
+    sentence_vectors: np.ndarray | None = None
+
+
+def chunking_params(settings: Settings) -> dict[str, int]:
+    """The settings that change how text is cut; a change means re-chunking everything."""
+    return {"sentences": settings.chunk_sentences, "overlap": settings.chunk_overlap, "max_words": settings.chunk_max_words, "splitter": 1}
+
+
+def build_index(settings: Settings, embedder: Embedder, force: bool = False, log: Callable[[str], None] | None = None) -> BuildReport:
+    """Build or update the index of `settings.docs_dir` in `settings.index_dir`; only changed documents are re-embedded."""
+    say = log or (lambda _msg: None)
+    started = time.perf_counter()
+    index_dir = settings.index_dir
+    with store.build_lock(index_dir, wait_s=0.5):
+        store.clean_leftovers(index_dir)
+        loaded = load_folder(settings.docs_dir, settings.max_file_bytes, settings.pdf_timeout_s)
+        for skip in loaded.skipped:
+            say(f"skipped {skip.path}: {skip.reason}")
+        previous = _previous(settings, index_dir, force)
+        if previous is not None and _unchanged(previous[0], loaded, settings):
+            manifest = previous[0]
+            return BuildReport(
+                previous[1].name, len(loaded.documents), manifest["counts"]["chunks"], manifest["counts"]["sentences"],
+                0, len(loaded.documents), loaded.skipped, time.perf_counter() - started, up_to_date=True,
+            )
+        parts, reused = _split_documents(loaded, previous, settings)
+        _embed_missing(parts, embedder, settings)
+        build = index_dir / f"{store.BUILD_PREFIX}{time.time_ns()}"
+        build.mkdir(parents=True)
+        counts = _write_generation(build, parts, settings, embedder.model_id, lambda: embedder.dimension, started)
+        store.fsync_tree(build)
+        final = store.publish(index_dir, build, store.next_generation(index_dir))
+        store.clean_leftovers(index_dir)
+    say(f"indexed {counts['documents']} documents, {counts['chunks']} chunks ({len(parts) - reused} embedded, {reused} reused) in {final}")
+    return BuildReport(
+        final.name, counts["documents"], counts["chunks"], counts["sentences"], len(parts) - reused, reused,
+        loaded.skipped, time.perf_counter() - started,
+    )
+
+
+def is_stale(settings: Settings) -> bool:
+    """True when the index is missing, unreadable, or differs from the documents folder or settings."""
+    try:
+        gen = store.current_generation(settings.index_dir)
+        manifest = store.read_manifest(gen, settings.index_dir)
+        store.check_model(manifest, settings.model, settings.index_dir)
+    except (IndexMissingError, IndexCorruptError, IndexMismatchError):
+        return True
+    return not _unchanged(manifest, load_folder(settings.docs_dir, settings.max_file_bytes, settings.pdf_timeout_s), settings)
+
+
+def _unchanged(manifest: dict[str, Any], loaded: LoadResult, settings: Settings) -> bool:
+    docs = manifest.get("documents", {})
+    return manifest.get("chunking") == chunking_params(settings) and docs.keys() == {d.doc_id for d in loaded.documents} and all(
+        docs[d.doc_id]["sha256"] == d.sha256 for d in loaded.documents
+    )
+
+
+def _previous(settings: Settings, index_dir: Path, force: bool) -> tuple[dict[str, Any], Path] | None:
+    """The current generation's manifest and folder, when it is sound and built the same way."""
+    if force:
+        return None
+    try:
+        gen = store.current_generation(index_dir)
+        manifest = store.read_manifest(gen, index_dir)
+        store.check_model(manifest, settings.model, index_dir)
+    except (IndexMissingError, IndexCorruptError, IndexMismatchError):
+        return None
+    if manifest.get("chunking") != chunking_params(settings):
+        return None
+    return manifest, gen
+
+
+def _split_documents(loaded: LoadResult, previous: tuple[dict[str, Any], Path] | None, settings: Settings) -> tuple[list[_DocParts], int]:
+    """Sentences and chunks of every document, with vectors copied from the previous generation where unchanged."""
+    old: dict[str, _DocParts] = _old_parts(*previous, settings.index_dir) if previous else {}
+    parts, reused = [], 0
+    for doc in loaded.documents:
+        hit = old.get(doc.doc_id)
+        if hit is not None and hit.doc.sha256 == doc.sha256:
+            parts.append(_DocParts(doc, hit.sentences, hit.chunks, hit.chunk_vectors, hit.sentence_vectors))
+            reused += 1
+            continue
+        sents = split_sentences(doc.text)
+        chunks = chunk_sentences(sents, doc.text, settings.chunk_sentences, settings.chunk_overlap, settings.chunk_max_words)
+        parts.append(_DocParts(doc, [(s.start, s.end) for s in sents], [(c.start, c.end, c.first, c.last) for c in chunks]))
+    return parts, reused
+
+
+def _old_parts(manifest: dict[str, Any], gen: Path, index_dir: Path) -> dict[str, _DocParts]:
+    """Per-document parts of an existing generation, vectors included."""
+    try:
+        docs, tables = store.read_store(gen / store.STORE, index_dir)
+        chunk_vecs = np.load(gen / store.CHUNK_VECTORS, mmap_mode="r", allow_pickle=False)
+        sent_vecs = np.load(gen / store.SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
+    except (IndexCorruptError, OSError, ValueError):
+        return {}
+    out: dict[str, _DocParts] = {}
+    for i, doc_id in enumerate(tables.doc_ids):
+        s_rows = np.flatnonzero(tables.sent_doc == i)
+        c_rows = np.flatnonzero(tables.chunk_doc == i)
+        base = int(s_rows[0]) if len(s_rows) else 0
+        out[doc_id] = _DocParts(
+            docs[doc_id],
+            [(int(tables.sent_start[r]), int(tables.sent_end[r])) for r in s_rows],
+            [(int(tables.chunk_start[r]), int(tables.chunk_end[r]), int(tables.chunk_first[r]) - base, int(tables.chunk_last[r]) - base) for r in c_rows],
+            np.asarray(chunk_vecs[c_rows], dtype=np.float32),
+            np.asarray(sent_vecs[s_rows], dtype=np.float32),
+        )
+    return out
+
+
+def _embed_missing(parts: list[_DocParts], embedder: Embedder, settings: Settings) -> None:
+    """Embed the chunks and sentences of documents that have no vectors yet, in one batched pass."""
+    todo = [p for p in parts if p.chunk_vectors is None]
+    texts: list[str] = []
+    for p in todo:
+        texts.extend(p.doc.text[s:e] for s, e, _, _ in p.chunks)
+        texts.extend(p.doc.text[s:e] for s, e in p.sentences)
+    if not texts:
+        return
+    bar = _progress_bar(len(texts), settings.progress)
+    vectors = embedder.encode(texts, progress=bar.update if bar else None)
+    if bar:
+        bar.close()
+    pos = 0
+    for p in todo:
+        p.chunk_vectors = vectors[pos : pos + len(p.chunks)]
+        pos += len(p.chunks)
+        p.sentence_vectors = vectors[pos : pos + len(p.sentences)]
+        pos += len(p.sentences)
+
+
+def _progress_bar(total: int, enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="embedding", unit="text", file=sys.stderr, dynamic_ncols=True)
+
+
+def _write_generation(
+    build: Path, parts: list[_DocParts], settings: Settings, model_id: str, dimension: Callable[[], int], started: float
+) -> dict[str, int]:
+    """Write store, vectors, FAISS and BM25 indexes and the manifest into a build folder."""
+    sentences: list[tuple[str, int, int]] = []
+    chunks: list[tuple[str, int, int, int, int]] = []
+    for p in parts:
+        base = len(sentences)
+        sentences.extend((p.doc.doc_id, s, e) for s, e in p.sentences)
+        chunks.extend((p.doc.doc_id, s, e, base + f, base + last) for s, e, f, last in p.chunks)
+    dim = next((p.chunk_vectors.shape[1] for p in parts if p.chunk_vectors is not None and len(p.chunk_vectors)), 0) or dimension()
+    chunk_vecs = _stack([p.chunk_vectors for p in parts], dim)
+    sent_vecs = _stack([p.sentence_vectors for p in parts], dim)
+    store.write_store(build / store.STORE, [p.doc for p in parts], sentences, chunks)
+    store.save_vectors(build / store.CHUNK_VECTORS, chunk_vecs)
+    store.save_vectors(build / store.SENTENCE_VECTORS, sent_vecs)
+    kind = dense.choose_kind(len(chunks))
+    dense.save(dense.build(chunk_vecs, kind), build / store.DENSE)
+    texts = {p.doc.doc_id: p.doc.text for p in parts}
+    chunk_texts = [texts[d][s:e] for d, s, e, _, _ in chunks]
+    Bm25.build(chunk_texts).save(build / store.BM25_DIR)
+    (build / store.IDF).write_text(json.dumps(idf_table(chunk_texts), ensure_ascii=False), encoding="utf-8")
+    counts = {"documents": len(parts), "chunks": len(chunks), "sentences": len(sentences)}
+    manifest = {
+        "format": store.FORMAT,
+        "version": store.FORMAT_VERSION,
+        "model": model_id,
+        "dimension": int(dim),
+        "dense_index": kind,
+        "chunking": chunking_params(settings),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "build_seconds": round(time.perf_counter() - started, 3),
+        "counts": counts,
+        "documents": {
+            p.doc.doc_id: {"sha256": p.doc.sha256, "title": p.doc.title, "size": p.doc.size, "chunks": len(p.chunks), "sentences": len(p.sentences)}
+            for p in parts
+        },
+        "files": store.describe_files(build),
+    }
+    (build / store.MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+    return counts
+
+
+def _stack(arrays: list[np.ndarray | None], dim: int) -> np.ndarray:
+    present = [a for a in arrays if a is not None and len(a)]
+    return np.vstack(present).astype(np.float32) if present else np.zeros((0, dim), dtype=np.float32)

@@ -1,0 +1,99 @@
+"""Word-level matching: one tokenizer for BM25 and for the composer's overlap features."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+_WORD = re.compile(r"[^\W_]+(?:['\u2019.-][^\W_]+)*", re.UNICODE)
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below between both
+    but by can could did do does doing down during each few for from further had has have having he her here hers
+    herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on once
+    only or other our ours ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were what when where which
+    while who whom why will with would you your yours yourself yourselves s t also""".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> object:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words of a text, keeping inner apostrophes, dots and hyphens.
+
+    >>> words("U.S.-Russia talks, Feb. 2025")
+    ['u.s', 'russia', 'talks', 'feb', '2025']
+    """
+    return [m.group(0).lower().replace("\u2019", "'") for m in _WORD.finditer(text)]
+
+
+def tokens(text: str) -> list[str]:
+    """Stemmed content words: the unit BM25 and the overlap features count.
+
+    >>> tokens("The negotiations were beginning immediately")
+    ['negoti', 'begin', 'immedi']
+    """
+    content = []
+    for word in words(text):
+        if word in STOPWORDS:
+            continue
+        content.extend(part for part in re.split(r"[.'-]", word) if part and part not in STOPWORDS)
+    return list(_stemmer().stemWords(content))  # type: ignore[attr-defined]
+
+
+class Bm25:
+    """A BM25 index over chunk texts, backed by `bm25s` (saved as plain numpy and JSON, never pickle)."""
+
+    def __init__(self, retriever: object) -> None:
+        self._retriever = retriever
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> Bm25:
+        """Index the given texts (one entry per chunk)."""
+        import bm25s
+
+        retriever = bm25s.BM25()
+        corpus = [tokens(t) or [""] for t in texts]
+        retriever.index(corpus, show_progress=False)
+        return cls(retriever)
+
+    @classmethod
+    def load(cls, folder: Path) -> Bm25:
+        """Load an index written by `save`."""
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(folder), mmap=False, allow_pickle=False))
+
+    def save(self, folder: Path) -> None:
+        """Write the index as numpy arrays and JSON files."""
+        self._retriever.save(str(folder), allow_pickle=False)  # type: ignore[attr-defined]
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk for the query (zeros when no query word is indexed)."""
+        vocab = self._retriever.vocab_dict  # type: ignore[attr-defined]
+        ids = [vocab[t] for t in tokens(query) if t in vocab]
+        n = int(self._retriever.scores["num_docs"])  # type: ignore[attr-defined]
+        if not ids:
+            return np.zeros(n, dtype=np.float32)
+        return np.asarray(self._retriever.get_scores_from_ids(ids), dtype=np.float32)  # type: ignore[attr-defined]
+
+
+def idf_table(texts: Iterable[str]) -> dict[str, float]:
+    """Inverse document frequency of each token over the given texts (smoothed, always positive)."""
+    df: Counter[str] = Counter()
+    n = 0
+    for text in texts:
+        n += 1
+        df.update(set(tokens(text)))
+    return {tok: math.log(1 + (n - c + 0.5) / (c + 0.5)) for tok, c in df.items()}

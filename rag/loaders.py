@@ -1,0 +1,228 @@
+"""Reading a folder of documents: text, Markdown, HTML and PDF, skipping what can't be read safely."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+import os
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.errors import DocumentError
+from rag.schema import Document
+
+TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+PDF_SUFFIXES = frozenset({".pdf"})
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
+_PDF_MEMORY_BYTES = 1024 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file left out of the index, with the one-line reason."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """The documents read from a folder and the files skipped."""
+
+    documents: tuple[Document, ...]
+    skipped: tuple[Skipped, ...]
+
+
+def load_folder(docs_dir: Path, max_bytes: int, pdf_timeout_s: float = 30.0) -> LoadResult:
+    """Load every supported file under `docs_dir`; unreadable files are skipped with a reason.
+
+    A document whose bytes equal an earlier one's is skipped too, so one text is never cited twice.
+    """
+    root = docs_dir.resolve()
+    if not root.is_dir():
+        raise DocumentError(f"documents folder not found: {docs_dir}")
+    documents: list[Document] = []
+    skipped: list[Skipped] = []
+    seen: dict[str, str] = {}
+    for rel, problem in iter_files(root):
+        if problem:
+            skipped.append(Skipped(rel, problem))
+            continue
+        try:
+            doc = load_file(root / rel, rel, max_bytes, pdf_timeout_s)
+        except DocumentError as exc:
+            skipped.append(Skipped(rel, str(exc)))
+            continue
+        if doc.sha256 in seen:
+            skipped.append(Skipped(rel, f"same content as {seen[doc.sha256]}"))
+            continue
+        seen[doc.sha256] = rel
+        documents.append(doc)
+    return LoadResult(tuple(documents), tuple(skipped))
+
+
+def iter_files(root: Path) -> Iterator[tuple[str, str]]:
+    """Yield `(relative path, problem)` for each file under root, sorted; problem is "" when loadable."""
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        here = Path(dirpath)
+        kept = []
+        for name in sorted(dirnames):
+            rel = (here / name).relative_to(root).as_posix()
+            if name.startswith("."):
+                yield rel + "/", "hidden folder"
+            elif (here / name).is_symlink():
+                yield rel + "/", "symlinked folder (not followed)"
+            else:
+                kept.append(name)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            path = here / name
+            rel = path.relative_to(root).as_posix()
+            yield rel, _problem(root, path, name)
+
+
+def _problem(root: Path, path: Path, name: str) -> str:
+    """Why a file must not be read, or "" when it may be."""
+    if name.startswith("."):
+        return "hidden file"
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        return f"unsupported type {path.suffix or '(none)'}"
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "broken or looping symlink"
+        if not target.is_relative_to(root):
+            return "symlink leading outside the documents folder"
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"unreadable: {exc.strerror}"
+    if not stat.S_ISREG(mode):
+        return "not a regular file"
+    return ""
+
+
+def load_file(path: Path, doc_id: str, max_bytes: int, pdf_timeout_s: float = 30.0) -> Document:
+    """Read one file into a Document, or raise DocumentError with the reason."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise DocumentError(f"too big ({size:,} bytes; the limit is {max_bytes:,})")
+        if size == 0:
+            raise DocumentError("empty file")
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise DocumentError(f"unreadable: {exc.strerror}") from exc
+    suffix = path.suffix.lower()
+    if suffix in PDF_SUFFIXES:
+        title, text = pdf_text(path, pdf_timeout_s)
+    elif suffix in HTML_SUFFIXES:
+        title, text = html_text(decode_text(data))
+    else:
+        text = normalise_newlines(decode_text(data))
+        title = text_title(text, markdown=suffix in (".md", ".markdown"))
+    if not text.strip():
+        raise DocumentError("no text (empty or whitespace only)")
+    return Document(doc_id, title or Path(doc_id).stem, text, hashlib.sha256(data).hexdigest(), size)
+
+
+def decode_text(data: bytes) -> str:
+    """Decode bytes honouring a BOM, then UTF-8, then the best detected charset; binary raises DocumentError.
+
+    >>> decode_text("caf\\u00e9".encode("cp1252"))
+    'café'
+    """
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise DocumentError(f"undecodable {encoding} text") from exc
+    if b"\x00" in data[:8192]:
+        raise DocumentError("binary file (NUL bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:1_000_000]).best()
+    if best is None or best.encoding is None:
+        raise DocumentError("undecodable text (unknown encoding)")
+    try:
+        text = data.decode(best.encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise DocumentError(f"undecodable text (guessed {best.encoding})") from exc
+    if _control_share(text) > 0.01:
+        raise DocumentError("binary file (control characters)")
+    return text
+
+
+def normalise_newlines(text: str) -> str:
+    """Turn CRLF and CR into LF so offsets mean the same on every platform."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def text_title(text: str, markdown: bool) -> str:
+    """The first Markdown heading, else the first non-empty line, shortened."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if markdown:
+        for line in lines:
+            if line.startswith("#"):
+                return line.lstrip("#").strip()[:120]
+    return lines[0][:120] if lines else ""
+
+
+def html_text(html: str) -> tuple[str, str]:
+    """Visible text of an HTML page (no script, style or template) and its title."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["script", "style", "noscript", "template", "head", "svg", "iframe", "object"]):
+        if tag.name == "head" and soup.title:
+            continue
+        tag.decompose()
+    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    if soup.title:
+        soup.title.decompose()
+    heading = soup.find(["h1", "h2"])
+    if not title and heading:
+        title = heading.get_text(" ", strip=True)
+    block_text = soup.get_text("\n")
+    lines = [" ".join(line.split()) for line in block_text.splitlines()]
+    text = "\n\n".join(line for line in lines if line)
+    return title[:120], text
+
+
+def pdf_text(path: Path, timeout_s: float) -> tuple[str, str]:
+    """Extract a PDF's text in a child process with a time and memory limit, so a hostile file can't hang the build."""
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "rag.pdftext", str(path), str(_PDF_MEMORY_BYTES)],
+            capture_output=True,
+            timeout=timeout_s,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise DocumentError(f"PDF took longer than {timeout_s:g} s to parse") from exc
+    if proc.returncode != 0:
+        last = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["crashed"]
+        raise DocumentError(f"unreadable PDF: {last[0][:200]}")
+    payload = json.loads(proc.stdout)
+    return payload["title"], normalise_newlines(payload["text"])
+
+
+def _control_share(text: str) -> float:
+    """Share of characters that are control characters other than whitespace."""
+    if not text:
+        return 0.0
+    bad = sum(1 for ch in text[:100_000] if ord(ch) < 32 and ch not in "\n\r\t\f\v")
+    return bad / min(len(text), 100_000)

