@@ -1,0 +1,62 @@
+"""Fixtures shared by every test: the real model, a real index of the seed, a real engine."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rag.embedder import Embedder
+from rag.engine import Engine
+from rag.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SHARED = ROOT.parent / "shared"
+SQUAD = SHARED / "datasets" / "squad2-complexity"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The packaged all-MiniLM-L6-v2, loaded once for the whole run."""
+    model = Embedder()
+    model.encode_one("warm up")
+    return model
+
+
+@pytest.fixture(scope="session")
+def seed_docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of the seed folder (tests may not touch the real one)."""
+    target = tmp_path_factory.mktemp("seed") / "docs"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def seed_settings(seed_docs: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings pointing at the seed copy and a session index folder."""
+    return Settings(docs_dir=seed_docs, index_dir=tmp_path_factory.mktemp("seed-index"), progress=False)
+
+
+@pytest.fixture(scope="session")
+def seed_engine(seed_settings: Settings, embedder: Embedder) -> Engine:
+    """An engine over a real index of the seed, built once per run. Treat it as read-only."""
+    engine = Engine(seed_settings, embedder)
+    engine.build()
+    return engine
+
+
+@pytest.fixture
+def docs_and_index(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
+    """An empty documents folder and index folder for one test."""
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    docs.mkdir()
+    yield docs, index
+
+
+def make_settings(docs: Path, index: Path, **overrides: object) -> Settings:
+    """Settings for a test's folder pair, progress bars off."""
+    return replace(Settings(docs_dir=docs, index_dir=index, progress=False), **overrides)  # type: ignore[arg-type]
