@@ -1,0 +1,115 @@
+"""The one place that turns errors into HTTP responses: clear JSON messages, no paths, no tracebacks."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from rag.errors import (
+    ConfigError,
+    DocumentError,
+    DocumentNotFoundError,
+    IndexBusyError,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexMissingError,
+    RagError,
+)
+from rag.settings import Settings
+from server.state import BusyError, NotReadyError
+from server.uploads import TooLargeError, UnsupportedTypeError
+
+log = logging.getLogger("server")
+
+# Most specific first: the first match wins.
+STATUS_FOR: tuple[tuple[type[Exception], int], ...] = (
+    (UnsupportedTypeError, 415),
+    (TooLargeError, 413),
+    (DocumentNotFoundError, 404),
+    (DocumentError, 422),
+    (ConfigError, 422),
+    (IndexBusyError, 503),
+    (IndexMissingError, 503),
+    (IndexMismatchError, 503),
+    (IndexCorruptError, 503),
+    (BusyError, 503),
+    (NotReadyError, 503),
+    (RagError, 500),
+)
+RETRY_AFTER = {IndexBusyError: "5", BusyError: "1", NotReadyError: "2"}
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/>])/(?:[^\s/'\"]+/)*[^\s/'\"]*")
+
+
+def status_for(exc: Exception) -> int:
+    """The HTTP status of a library error.
+
+    >>> status_for(DocumentNotFoundError("x"))
+    404
+    """
+    return next((code for kind, code in STATUS_FOR if isinstance(exc, kind)), 500)
+
+
+def redact(message: str, settings: Settings) -> str:
+    """Replace the configured folders with neutral names and drop any other absolute path.
+
+    >>> redact("/srv/idx/gen-1/manifest.json is damaged", Settings(index_dir=Path("/srv/idx")))
+    '<index>/gen-1/manifest.json is damaged'
+    """
+    for folder, name in ((settings.index_dir, "<index>"), (settings.docs_dir, "<docs>")):
+        for form in {str(Path(folder).resolve()), str(folder)}:
+            if form.startswith("/"):  # a relative folder name ("index") says nothing about the machine
+                message = message.replace(form, name)
+    return _ABSOLUTE_PATH.sub("<path>", message)
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    """The body of every error: {"detail": message, ...}."""
+    return JSONResponse({"detail": message, **extra}, status_code=status, headers=headers)
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    """Register the handlers on an app."""
+
+    async def on_library_error(request: Request, exc: Exception) -> JSONResponse:
+        status = status_for(exc)
+        if status >= 500 and not isinstance(exc, (BusyError, NotReadyError)):
+            log.warning("%s %s -> %d: %s", request.method, request.url.path, status, exc)
+        retry = next((v for k, v in RETRY_AFTER.items() if isinstance(exc, k)), None)
+        return error_response(status, redact(str(exc), settings), {"Retry-After": retry} if retry else None)
+
+    async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [_problem(e) for e in exc.errors()]
+        summary = "; ".join(f"{p['field']}: {p['msg']}" if p["field"] else p["msg"] for p in problems[:5])
+        return error_response(422, f"invalid request: {summary}", errors=problems)
+
+    async def on_http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return error_response(exc.status_code, str(exc.detail), getattr(exc, "headers", None))
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("%s %s failed", request.method, request.url.path)
+        return error_response(500, "internal error; the server log has the details")
+
+    app.add_exception_handler(RagError, on_library_error)
+    app.add_exception_handler(BusyError, on_library_error)
+    app.add_exception_handler(NotReadyError, on_library_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, on_http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, on_unexpected)
+
+
+def _problem(error: Any) -> dict[str, str]:
+    """One validation error without the offending input (which may be huge or hostile)."""
+    loc = [str(part) for part in error.get("loc", ()) if part != "body"]
+    msg = str(error.get("msg", "invalid"))
+    if error.get("type") == "json_invalid":
+        loc, msg = [], f"malformed JSON ({error.get('ctx', {}).get('error', 'cannot be parsed')})"
+    elif error.get("type") == "model_attributes_type" and not loc:
+        msg = "the body must be a JSON object sent with Content-Type: application/json"
+    return {"field": ".".join(loc), "msg": msg, "type": str(error.get("type", ""))}

@@ -1,0 +1,148 @@
+"""The request and response bodies of the HTTP API (pydantic), so /openapi.json describes them exactly."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+
+MAX_HISTORY_TURNS = 50
+MAX_TURN_CHARS = 20_000
+MAX_TOP_K = 50
+# Control characters other than tab, newline and carriage return carry no meaning in a question.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str) -> str:
+    """Reject lone surrogates (not encodable text) and blank out control characters.
+
+    >>> clean_text("a\\x00b")
+    'a b'
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("contains characters that are not valid Unicode text (lone surrogates)") from exc
+    return _CONTROL.sub(" ", value)
+
+
+class Turn(BaseModel):
+    """One earlier turn of the conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "assistant"]
+    content: StrictStr = Field(max_length=MAX_TURN_CHARS)
+
+    @field_validator("content")
+    @classmethod
+    def _clean(cls, value: str) -> str:
+        return clean_text(value)
+
+
+class AskRequest(BaseModel):
+    """A question, the earlier turns (for follow-ups) and how many passages to return."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"question": "What did Kellogg say about Europe?", "history": [], "top_k": 5}]},
+    )
+
+    question: StrictStr = Field(min_length=1, description="The question; at most the server's max_question_chars characters.")
+    history: list[Turn] = Field(default_factory=list, max_length=MAX_HISTORY_TURNS)
+    top_k: StrictInt | None = Field(default=None, ge=1, le=MAX_TOP_K, description="Passages to return (default: the server's top_k).")
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        value = clean_text(value)
+        if not value.strip():
+            raise ValueError("the question is empty")
+        return value
+
+
+class CitationOut(BaseModel):
+    """A verbatim quote: the document's text[start:end] is exactly `quote`."""
+
+    n: int
+    doc_id: str
+    title: str
+    quote: str
+    start: int
+    end: int
+    score: float
+
+
+class PassageOut(BaseModel):
+    """A retrieved passage with its scores."""
+
+    chunk_id: int
+    doc_id: str
+    title: str
+    text: str
+    start: int
+    end: int
+    score: float
+    dense: float
+    lexical: float
+
+
+class AnswerOut(BaseModel):
+    """The engine's answer: quotes with numbered citations, or an abstention with the closest passages."""
+
+    question: str
+    answer: str
+    abstained: bool
+    confidence: float
+    citations: list[CitationOut]
+    passages: list[PassageOut]
+    searched_question: str
+    timings_ms: dict[str, float]
+
+
+class DocumentSummary(BaseModel):
+    """A document of the index, without its text."""
+
+    doc_id: str
+    title: str
+    size: int
+    chunks: int
+
+
+class DocumentDetail(DocumentSummary):
+    """A document of the index with its full text (offsets in citations index into it)."""
+
+    sha256: str
+    text: str
+
+
+class UploadOut(BaseModel):
+    """The stored, indexed document and how long indexing took."""
+
+    document: DocumentSummary
+    generation: str
+    seconds: float
+
+
+class DeleteOut(BaseModel):
+    """The removed document id and the generation now served."""
+
+    deleted: str
+    generation: str
+
+
+class HealthOut(BaseModel):
+    """Whether the server can answer, and what it serves."""
+
+    status: Literal["ready", "starting", "error"]
+    ready: bool
+    documents: int = 0
+    chunks: int = 0
+    model: str
+    generation: str | None = None
+    index_built: str | None = None
+    uploads_need_token: bool = False
+    max_question_chars: int
+    max_upload_bytes: int
+    error: str | None = None

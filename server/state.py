@@ -1,0 +1,105 @@
+"""The server's one piece of state: the settings, the engine, readiness, and the locks around mutation."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from rag.engine import Engine
+from rag.errors import IndexMissingError, RagError
+from rag.index import LoadedIndex
+from rag.settings import Settings
+
+log = logging.getLogger("server")
+
+
+class BusyError(Exception):
+    """Too many requests of one kind are in flight; the client should retry shortly."""
+
+
+class Gate:
+    """A non-blocking counter of requests in flight: over the limit, refuse at once instead of queueing."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.active = 0
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold one slot for the duration of a request, or raise BusyError when all are taken."""
+        with self._lock:
+            if self.active >= self.limit:
+                raise BusyError("the server is busy answering other questions; retry in a moment")
+            self.active += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.active -= 1
+
+
+class NotReadyError(Exception):
+    """The model and the index are still loading (or failed to); the client should retry shortly."""
+
+
+@dataclass
+class ServerState:
+    """Everything the routes share; one per app."""
+
+    settings: Settings
+    engine: Engine
+    ready: bool = False
+    error: str | None = None
+    ask_gate: Gate = field(init=False)
+    # Uploads and deletes change the docs folder and rebuild: one at a time, a few may wait.
+    build_lock: threading.Lock = field(default_factory=threading.Lock)
+    build_gate: Gate = field(default_factory=lambda: Gate(4))
+
+    def __post_init__(self) -> None:
+        self.ask_gate = Gate(self.settings.max_concurrent_asks)
+
+    def warm_up(self) -> None:
+        """Load the index (building it when there is none yet) and the model; runs in a worker thread at start."""
+        try:
+            try:
+                self.engine.warm_up()
+            except IndexMissingError:
+                log.info("no index in %s yet: building it from %s", self.settings.index_dir, self.settings.docs_dir)
+                with self.build_lock:
+                    self.engine.build()
+                self.engine.warm_up()
+        except RagError as exc:
+            self.error = str(exc)
+            log.error("not ready: %s", exc)
+            return
+        except Exception as exc:  # a failed start must show in /healthz, not kill the process silently
+            self.error = f"start-up failed ({type(exc).__name__})"
+            log.exception("start-up failed")
+            return
+        self.error = None
+        self.ready = True
+        log.info("ready: %d documents, %d chunks", len(self.engine.index.documents), self.engine.index.chunk_count)
+
+
+    def index(self) -> LoadedIndex:
+        """The served generation; NotReadyError until warm-up is done, so no request loads it on the event loop."""
+        if not self.ready:
+            loading = "the server is still loading the model and the index"
+            raise NotReadyError(f"the server is not ready: {self.error}" if self.error else loading)
+        return self.engine.index
+
+
+def get_state(request: Request) -> ServerState:
+    """The app's ServerState (a FastAPI dependency)."""
+    state: ServerState = request.app.state.rag
+    return state
+
+
+State = Annotated[ServerState, Depends(get_state)]

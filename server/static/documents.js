@@ -1,0 +1,84 @@
+// The documents panel: list, upload (then the new file is indexed and answerable), delete.
+"use strict";
+
+window.QuotesDocuments = (function () {
+  const { el, docHref, apiPath, bytes } = window.Quotes;
+  const $ = (id) => document.getElementById(id);
+  const listNode = $("doc-list"), form = $("upload-form"), input = $("upload-input"), button = $("upload-button");
+  const note = $("upload-status"), token = $("token"), count = $("doc-count");
+  const TOKEN_KEY = "quotes.token";
+  token.value = sessionStorage.getItem(TOKEN_KEY) || "";
+  token.addEventListener("change", () => sessionStorage.setItem(TOKEN_KEY, token.value));
+
+  function say(message, isError) {
+    note.textContent = message;
+    note.classList.toggle("error", Boolean(isError));
+  }
+
+  function authHeaders() {
+    return token.value ? { Authorization: `Bearer ${token.value}` } : {};
+  }
+
+  async function failure(response) {
+    const body = await response.json().catch(() => ({}));
+    if (response.status === 401) $("token-row").hidden = false;
+    return body.detail || `the server answered ${response.status}`;
+  }
+
+  function row(doc) {
+    const del = el("button", { class: "btn ghost small danger", type: "button", "aria-label": `Delete ${doc.title}` }, "Delete");
+    let armed = null;
+    del.addEventListener("click", async () => {
+      if (!armed) { // a second click within 4 s confirms; no native dialog
+        del.textContent = "Confirm";
+        armed = setTimeout(() => { armed = null; del.textContent = "Delete"; }, 4000);
+        return;
+      }
+      clearTimeout(armed);
+      del.disabled = true;
+      say(`Removing ${doc.doc_id}…`);
+      const response = await fetch(apiPath(doc.doc_id), { method: "DELETE", headers: authHeaders() }).catch(() => null);
+      if (response && response.ok) {
+        say(`Removed ${doc.doc_id}.`);
+        refresh();
+      } else {
+        say(`Could not remove it: ${response ? await failure(response) : "the server can't be reached"}`, true);
+        del.disabled = false;
+      }
+    });
+    return el("li", { class: "doc" },
+      el("a", { href: docHref(doc.doc_id), target: "_blank", rel: "noopener", title: doc.doc_id }, doc.title || doc.doc_id),
+      el("span", { class: "doc-meta" }, `${doc.doc_id} · ${bytes(doc.size)} · ${doc.chunks} passage${doc.chunks === 1 ? "" : "s"}`),
+      del);
+  }
+
+  async function refresh() {
+    const response = await fetch("/api/documents").catch(() => null);
+    if (!response || !response.ok) return;
+    const docs = await response.json();
+    count.textContent = String(docs.length);
+    listNode.replaceChildren(...(docs.length ? docs.map(row) : [el("li", { class: "muted small" }, "No documents yet: add one above.")]));
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const file = input.files && input.files[0];
+    if (!file) { say("Choose a file first.", true); input.focus(); return; }
+    const data = new FormData();
+    data.append("file", file);
+    button.disabled = true;
+    say(`Indexing ${file.name}…`);
+    const response = await fetch("/api/documents", { method: "POST", body: data, headers: authHeaders() }).catch(() => null);
+    button.disabled = false;
+    if (response && response.ok) {
+      const body = await response.json();
+      say(`Added ${body.document.doc_id} (${body.document.chunks} passages, ${body.seconds.toFixed(1)} s). You can ask about it now.`);
+      form.reset();
+      refresh();
+    } else {
+      say(`Not added: ${response ? await failure(response) : "the server can't be reached"}`, true);
+    }
+  });
+
+  return { refresh };
+})();

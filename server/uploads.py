@@ -1,0 +1,102 @@
+"""Putting uploaded files into the documents folder and taking them out: safe names, atomic writes, no path from a client."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+from typing import BinaryIO
+
+from rag.errors import DocumentError, DocumentNotFoundError
+from rag.loaders import SUPPORTED_SUFFIXES
+
+_UNSAFE = re.compile(r"[^\w. -]+")  # \w keeps letters of every script
+_MAX_NAME = 100
+_CHUNK = 1024 * 1024
+
+
+class UnsupportedTypeError(DocumentError):
+    """The upload's type is not one the loaders read."""
+
+
+class TooLargeError(DocumentError):
+    """The upload is over the size limit."""
+
+
+def safe_name(filename: str) -> str:
+    """A file name that can't leave the folder, hide itself or surprise a shell; keeps the suffix.
+
+    >>> safe_name("../../etc/My Report (final).TXT")
+    'My Report -final.txt'
+    >>> safe_name("C:\\\\Users\\\\x\\\\.env.md")
+    'env.md'
+    """
+    base = unicodedata.normalize("NFKC", filename).replace("\\", "/").rsplit("/", 1)[-1]
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    suffix = "." + suffix.lower() if suffix else ""
+    if suffix not in SUPPORTED_SUFFIXES:
+        allowed = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise UnsupportedTypeError(f"unsupported file type {suffix or '(none)'}: upload one of {allowed}")
+    stem = _UNSAFE.sub("-", stem).strip(" .-")[:_MAX_NAME].strip(" .-") or "document"
+    return stem + suffix
+
+
+def free_name(folder: Path, name: str) -> str:
+    """`name`, or `name-2`, `name-3`... so an upload never overwrites a document already there."""
+    stem, suffix = os.path.splitext(name)
+    candidate, n = name, 1
+    while (folder / candidate).exists() or (folder / candidate).is_symlink():
+        n += 1
+        candidate = f"{stem}-{n}{suffix}"
+    return candidate
+
+
+def store_upload(folder: Path, filename: str, source: BinaryIO, max_bytes: int) -> str:
+    """Copy an upload into `folder` under a safe, unused name, atomically; returns the new document id."""
+    name = safe_name(filename)
+    folder.mkdir(parents=True, exist_ok=True)
+    # A hidden temporary name: the loader skips it if a build runs while it is being written.
+    fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=folder)
+    try:
+        written = 0
+        with os.fdopen(fd, "wb") as out:
+            while block := source.read(_CHUNK):
+                written += len(block)
+                if written > max_bytes:
+                    raise TooLargeError(f"the file is larger than the upload limit of {max_bytes:,} bytes")
+                out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
+        if written == 0:
+            raise DocumentError("the file is empty")
+        name = free_name(folder, name)
+        os.replace(tmp, folder / name)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return name
+
+
+def document_path(folder: Path, doc_id: str) -> Path | None:
+    """The file of an indexed document inside `folder`, or None when it is already gone (ids come from the index, never a URL).
+
+    A symlink is returned as itself: unlinking it removes the link, never its target.
+    """
+    root = folder.resolve()
+    rel = Path(doc_id)
+    if rel.is_absolute() or ".." in rel.parts:
+        raise DocumentNotFoundError("no document has this id")
+    path = root / rel
+    if not path.parent.resolve().is_relative_to(root):
+        raise DocumentNotFoundError("no document has this id")
+    if path.is_symlink():
+        return path
+    if not path.exists():
+        return None
+    if not path.is_file():
+        raise DocumentError(f"document {doc_id} is not a regular file")
+    return path
