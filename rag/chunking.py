@@ -7,9 +7,12 @@ from dataclasses import dataclass
 
 # Words after which a full stop does not end a sentence.
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof sr jr st vs etc e.g i.e cf al fig no nos vol pp p ed eds gen col lt sgt capt "
-    "gov sen rep rev inc ltd co corp dept est approx jan feb mar apr jun jul aug sep sept oct nov dec "
-    "u.s u.k u.n a.m p.m d.c".split()
+    {
+        "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "cf", "al", "fig", "no", "nos", "vol",
+        "pp", "p", "ed", "eds", "gen", "col", "lt", "sgt", "capt", "gov", "sen", "rep", "rev", "inc", "ltd", "co", "corp",
+        "dept", "est", "approx", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s",
+        "u.k", "u.n", "a.m", "p.m", "d.c",
+    }
 )
 _TERMINAL = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
@@ -161,7 +164,7 @@ def _line_breaks(text: str, start: int, end: int) -> list[int]:
             or _BLOCK_START.match(following)
             or _BLOCK_START.match(line)
             or not following.strip()
-            or following.lstrip()[:1].isupper() and len(line) < 60
+            or (following.lstrip()[:1].isupper() and len(line) < 60)
         ):
             cuts.append(pos)
         line_start = pos + 1

@@ -4,21 +4,31 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
-from rag.features import QuestionInfo, novelty, type_match, weighted_overlap
+from rag.features import QuestionInfo, answer_slot, bigram_share, has_negation, novelty, type_match, weighted_overlap
 from rag.index import LoadedIndex
 from rag.lexical import tokens
 from rag.retrieval import Hit
 from rag.schema import Citation
 
 ABSTAIN_TEXT = "The documents don't say. The closest passages are listed below."
-FEATURES = ("cos", "lex", "lex_ctx", "cos_passage", "lex_passage", "rank", "type", "novelty", "specific")
+FEATURES = (
+    "cos", "lex", "lex_ctx", "cos_passage", "lex_passage", "rank", "type", "novelty", "specific",
+    "bigram", "slot", "cos_rel", "lex_rel", "cos_prev", "length",
+)
 # Weights for ranking sentences and for the abstention logit; fitted on the development sets by evals/fit.py.
-RANK_WEIGHTS = np.array([1.0, 0.35, 0.15, 0.3, 0.15, 0.1, 0.1, 0.05, 0.2], dtype=np.float32)
-ABSTAIN_WEIGHTS = np.array([6.0, 2.0, 0.0, 2.0, 0.0, 0.0, 1.0, 0.0, 2.0], dtype=np.float32)
-ABSTAIN_BIAS = -5.0
+RANK_WEIGHTS = np.array(
+    [1.57, 1.198, 1.374, 1.724, 2.23, 0.226, -0.034, 0.684, 0.16, 1.166, 0.796, 1.57, 1.198, 0.573, 0.919], dtype=np.float32
+)
+ABSTAIN_WEIGHTS = np.array(
+    [0.655, 0.0, 0.0, 1.439, 0.0, 0.0, 2.894, 0.0, 0.0, 0.0, 0.664, 0.0, 0.0, 0.0, 0.0,
+     0.0, 0.0, 1.259, 0.0, 2.664, -1.261, -1.873, 0.0, -2.742],
+    dtype=np.float32,
+)
+ABSTAIN_BIAS = -6.172
 
 
 @dataclass(frozen=True)
@@ -36,65 +46,126 @@ def candidates(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, in
     seen: set[int] = set()
     rows: list[tuple[int, int, list[float]]] = []
     t = index.tables
+    q_tokens = list(info.tokens)
     for rank, hit in enumerate(hits):
         first, last = int(t.chunk_first[hit.chunk_id]), int(t.chunk_last[hit.chunk_id])
         ids = [i for i in range(first, last) if i not in seen]
         if not ids:
             continue
         seen.update(ids)
-        cos = index.sentence_vectors[ids] @ query_vector
-        for sid, c in zip(ids, cos):
+        lo = max(ids[0] - 1, 0)
+        cos_all = index.sentence_vectors[lo : ids[-1] + 1] @ query_vector
+        for sid in ids:
+            seq = _sentence_tokens(index, sid)
+            toks = set(seq)
+            same_doc_prev = sid > 0 and t.sent_doc[sid - 1] == t.sent_doc[sid]
+            prev = set(_sentence_tokens(index, sid - 1)) if same_doc_prev else set()
             text = index.sentence_text(sid)
-            toks = set(tokens(text))
-            ctx = toks | (set(tokens(index.sentence_text(sid - 1))) if sid > first else set())
             rows.append((sid, rank, [
-                float(c),
-                weighted_overlap(info.tokens, toks, index.idf),
-                weighted_overlap(info.tokens, ctx, index.idf),
+                float(cos_all[sid - lo]),
+                weighted_overlap(q_tokens, toks, index.idf),
+                weighted_overlap(q_tokens, toks | prev, index.idf),
                 hit.dense,
                 hit.lexical,
                 1.0 / (rank + 1),
                 type_match(info.kind, text),
                 novelty(info.tokens, toks),
                 _specific_share(info, toks),
+                bigram_share(q_tokens, seq),
+                answer_slot(info, text, toks),
+                0.0,
+                0.0,
+                float(cos_all[sid - 1 - lo]) if same_doc_prev and sid - 1 >= lo else 0.0,
+                min(len(text.split()), 60) / 60,
             ]))
     if not rows:
         return []
     feats = np.array([r[2] for r in rows], dtype=np.float32)
+    feats[:, FEATURES.index("cos_rel")] = feats[:, 0] - feats[:, 0].max()
+    feats[:, FEATURES.index("lex_rel")] = feats[:, 1] - feats[:, 1].max()
     scores = feats @ RANK_WEIGHTS
     order = np.argsort(-scores, kind="stable")
     return [Candidate(rows[i][0], rows[i][1], feats[i], float(scores[i])) for i in order]
 
 
-def confidence(best: Candidate) -> float:
-    """Probability-like confidence that the best sentence answers the question."""
-    z = float(best.features @ ABSTAIN_WEIGHTS) + ABSTAIN_BIAS
+QUESTION_FEATURES = (
+    *FEATURES, "score", "margin", "max_cos", "max_lex", "max_specific", "unknown_words", "unknown_specific",
+    "passage_specific", "negation_mismatch",
+)
+# The direction each question feature may push confidence (+1 up, -1 down, 0 unused): more similarity, more of the
+# question's names and numbers, the right kind of answer -> more confident; words the documents never use -> less.
+ABSTAIN_SIGNS = (1, 1, 0, 1, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 1, -1)
+
+
+def question_features(ranked: list[Candidate], info: QuestionInfo, index: LoadedIndex) -> np.ndarray:
+    """Question-level evidence for abstention: the best sentence's features plus how the field of candidates looks."""
+    if not ranked:
+        return np.zeros(len(QUESTION_FEATURES), dtype=np.float32)
+    feats = np.array([c.features for c in ranked])
+    second = ranked[1].score if len(ranked) > 1 else ranked[0].score - 1.0
+    unknown = [t for t in info.tokens if t not in index.idf]
+    unknown_specific = [t for t in info.specific if t not in index.idf]
+    best = ranked[0].sentence_id
+    context = set(_sentence_tokens(index, best))
+    for near in (best - 1, best + 1):  # the best sentence and its neighbours in the same document
+        if 0 <= near < len(index.tables.sent_doc) and index.tables.sent_doc[near] == index.tables.sent_doc[best]:
+            context.update(_sentence_tokens(index, near))
+    passage_specific = sum(1 for t in info.specific if t in context) / len(info.specific) if info.specific else 1.0
+    negation_mismatch = float(info.negated and not has_negation(index.sentence_text(best)))
+    return np.array([
+        *ranked[0].features,
+        ranked[0].score,
+        ranked[0].score - second,
+        feats[:, 0].max(),
+        feats[:, 1].max(),
+        feats[:, FEATURES.index("specific")].max(),
+        len(unknown) / max(len(info.tokens), 1),
+        len(unknown_specific) / max(len(info.specific), 1),
+        passage_specific,
+        negation_mismatch,
+    ], dtype=np.float32)
+
+
+def confidence(question_vector: np.ndarray) -> float:
+    """Probability-like confidence that the best sentence answers the question (a logistic model)."""
+    z = float(question_vector @ ABSTAIN_WEIGHTS) + ABSTAIN_BIAS
     return 1.0 / (1.0 + math.exp(-z))
 
 
 def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int) -> tuple[str, tuple[Citation, ...]]:
-    """The answer text: the best sentence, plus the runner-up when close in score and short enough, each cited."""
+    """The answer: the best sentence, plus the runner-up when the ranking can't tell them apart, each cited.
+
+    Quotes stay verbatim: a quote that would overrun `max_words` is cut short (its end offset moves with it).
+    """
     if not ranked:
         return "", ()
-    chosen = [ranked[0]]
-    budget = max_words - _word_count(index, ranked[0].sentence_id)
-    for cand in ranked[1:3]:
-        if ranked[0].score - cand.score > 0.08:
-            break
-        n = _word_count(index, cand.sentence_id)
-        if n <= budget:
-            chosen.append(cand)
-            budget -= n
-            break
-    citations = []
-    for n, cand in enumerate(chosen, start=1):
+    chosen = [(ranked[0], max_words)]
+    budget = max_words - min(_word_count(index, ranked[0].sentence_id), max_words)
+    if len(ranked) > 1 and ranked[0].score - ranked[1].score <= SECOND_MARGIN and budget >= MIN_QUOTE_WORDS:
+        chosen.append((ranked[1], budget))
+    citations, parts = [], []
+    for n, (cand, limit) in enumerate(chosen, start=1):
         doc = index.sentence_doc(cand.sentence_id)
         start, end = int(index.tables.sent_start[cand.sentence_id]), int(index.tables.sent_end[cand.sentence_id])
-        quote = doc.text[start:end]
-        if _word_count(index, cand.sentence_id) > max_words:
-            quote, end = _clip(doc.text, start, end, max_words)
-        citations.append(Citation(n, doc.doc_id, doc.title, quote, start, end, round(cand.score, 4)))
-    return " ".join(f"{c.quote} [{c.n}]" for c in citations), tuple(citations)
+        quote, cut = _clip(doc.text, start, end, limit)
+        citations.append(Citation(n, doc.doc_id, doc.title, quote, start, cut, round(cand.score, 4)))
+        parts.append(f"{quote}{' …' if cut < end else ''} [{n}]")
+    return " ".join(parts), tuple(citations)
+
+
+# The runner-up is quoted too when its score is this close to the best: the ranker can't tell them apart.
+SECOND_MARGIN = 2.0
+MIN_QUOTE_WORDS = 8
+
+
+
+@lru_cache(maxsize=200_000)
+def _tokens_cached(text: str) -> tuple[str, ...]:
+    return tuple(tokens(text))
+
+
+def _sentence_tokens(index: LoadedIndex, sentence_id: int) -> tuple[str, ...]:
+    return _tokens_cached(index.sentence_text(sentence_id))
 
 
 def _specific_share(info: QuestionInfo, toks: set[str]) -> float:

@@ -12,7 +12,9 @@ _POSSESSIVE = {"his", "her", "their", "its"}
 _ELLIPTIC = re.compile(r"^\s*(and|what about|how about|what of|also|and what about|but)\b", re.I)
 # A run of capitalised words (allowing short linking words such as "bin" or "of"), e.g. "Mohammed bin Salman".
 _NAME = re.compile(r"\b[A-Z][\w\u2019'.-]*(?:\s+(?:(?:bin|de|van|von|al|of|the)\s+)?[A-Z][\w\u2019'.-]*)*")
-_QUESTION_WORDS = {"Who", "What", "When", "Where", "Why", "How", "Which", "Is", "Are", "Was", "Were", "Did", "Does", "Do", "Can", "Could", "Will", "Would", "Tell", "And", "The", "A", "An", "In", "On", "I"}
+_QUESTION_WORDS = frozenset(
+    "Who What When Where Why How Which Is Are Was Were Did Does Do Can Could Will Would Tell And The A An In On I".split()
+)
 
 
 def standalone_question(question: str, history: Sequence[dict[str, Any]] | None) -> str:
@@ -71,15 +73,12 @@ def _latest_entity(turns: Sequence[dict[str, Any]], person: bool) -> str:
 
 def _substitute(question: str, match: re.Match[str], entity: str) -> str:
     """Put the entity in the pronoun's place, keeping possessives possessive."""
-    word = match.group(1)
-    lowered = word.lower()
-    if lowered in ("her",) and re.match(r"\s+[a-z]", question[match.end() :]) and not re.match(r"\s+(about|to|with|for)\b", question[match.end() :]):
-        replacement = f"{entity}'s"
-    elif lowered in _POSSESSIVE:
-        replacement = f"{entity}'s"
-    else:
-        replacement = entity
-    return question[: match.start()] + replacement + question[match.end() :]
+    lowered = match.group(1).lower()
+    after = question[match.end() :]
+    # "her" is possessive before a noun ("her plan") and an object otherwise ("about her").
+    her_possessive = lowered == "her" and bool(re.match(r"\s+[a-z]", after)) and not re.match(r"\s+(about|to|with|for)\b", after)
+    replacement = f"{entity}'s" if her_possessive or lowered in _POSSESSIVE - {"her"} else entity
+    return question[: match.start()] + replacement + after
 
 
 def _topic(question: str) -> str:

@@ -60,7 +60,9 @@ class Embedder:
     @property
     def dimension(self) -> int:
         """Length of the vectors this model makes."""
-        dim = self.model.get_embedding_dimension() if hasattr(self.model, "get_embedding_dimension") else self.model.get_sentence_embedding_dimension()
+        model = self.model
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        dim = getter()
         if dim is None:
             raise ConfigError(f"model {self.model_id} does not report its dimension")
         return int(dim)

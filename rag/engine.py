@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rag import store
-from rag.composer import ABSTAIN_TEXT, candidates, compose, confidence
+from rag.composer import ABSTAIN_TEXT, candidates, compose, confidence, question_features
 from rag.conversation import standalone_question
 from rag.embedder import Embedder
 from rag.errors import ConfigError
@@ -78,8 +78,9 @@ class Engine:
         t2 = time.perf_counter()
         hits = retrieve(index, qvec, searched, max(k, self.settings.top_k), self.settings.candidates, self.settings.fusion)
         t3 = time.perf_counter()
-        ranked = candidates(index, hits, qvec, question_info(searched))
-        conf = confidence(ranked[0]) if ranked else 0.0
+        info = question_info(searched)
+        ranked = candidates(index, hits[: self.settings.top_k], qvec, info)
+        conf = confidence(question_features(ranked, info, index)) if ranked else 0.0
         abstained = conf < self.settings.abstain_threshold
         text, citations = ("", ()) if abstained else compose(index, ranked, self.settings.max_answer_words)
         passages = tuple(
@@ -89,5 +90,7 @@ class Engine:
             for h in hits[:k]
         )
         t4 = time.perf_counter()
-        timings = {"rewrite": (t1 - t0) * 1000, "embed": (t2 - t1) * 1000, "retrieve": (t3 - t2) * 1000, "compose": (t4 - t3) * 1000, "total": (t4 - t0) * 1000}
+        marks = (t0, t1, t2, t3, t4)
+        stages = ("rewrite", "embed", "retrieve", "compose")
+        timings = {name: (marks[i + 1] - marks[i]) * 1000 for i, name in enumerate(stages)} | {"total": (t4 - t0) * 1000}
         return Answer(question, ABSTAIN_TEXT if abstained else text, abstained, citations, passages, searched, conf, timings)

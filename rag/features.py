@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from rag.lexical import STOPWORDS, tokens, words
 
-_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozen|half|once|twice)\b", re.I)
-_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow|week|month|year|century|decade|earlier|later|ago|since|until|during)\b", re.I)
+_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand"
+    r"|million|billion|dozen|half|once|twice)\b",
+    re.I,
+)
+_MONTH = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday"
+    r"|sunday|today|yesterday|tomorrow|week|month|year|century|decade|earlier|later|ago|since|until|during)\b",
+    re.I,
+)
 _CAPITAL = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'\u2019-]*")
-_NUMERIC_Q = re.compile(r"\bhow (?:many|much|long|old|far|large|big|often|fast)\b|\bwhat (?:percentage|percent|number|amount|year|size)\b|\bhow\s+\w+\s+(?:is|are|was|were)\b.*\b(?:cost|worth)\b", re.I)
+_NUMERIC_Q = re.compile(r"\bhow (?:many|much|long|old|far|large|big|often|fast)\b|\bwhat (?:percentage|percent|number|amount|size)\b", re.I)
 _TIME_Q = re.compile(r"\bwhen\b|\bwhat (?:year|date|day|month|time|century|decade)\b|\bin which year\b", re.I)
 _PERSON_Q = re.compile(r"\bwho(?:m|se)?\b|\bwhich (?:person|official|leader|president|minister|envoy)\b", re.I)
+_NEGATION = re.compile(r"\b(?:not|never|no|none|nor|neither|without|cannot|unable)\b|n['\u2019]t\b", re.I)
 _PLACE_Q = re.compile(r"\bwhere\b|\bwhich (?:country|city|place|nation|state)\b|\bin what (?:country|city|place)\b", re.I)
 
 
@@ -23,6 +33,7 @@ class QuestionInfo:
     kind: str  # "number", "time", "person", "place" or "other"
     tokens: tuple[str, ...]
     specific: tuple[str, ...]  # numbers and names: words an answer's source must share
+    negated: bool = False
 
 
 def question_info(question: str) -> QuestionInfo:
@@ -48,7 +59,16 @@ def question_info(question: str) -> QuestionInfo:
         if word not in STOPWORDS:
             specific.extend(tokens(word))
     specific.extend(w for w in words(question) if any(ch.isdigit() for ch in w))
-    return QuestionInfo(kind, tuple(tokens(question)), tuple(dict.fromkeys(specific)))
+    return QuestionInfo(kind, tuple(tokens(question)), tuple(dict.fromkeys(specific)), has_negation(question))
+
+
+def has_negation(text: str) -> bool:
+    """True when the text negates something ("not", "never", "n't", "no", "without", ...).
+
+    >>> has_negation("Which problems can't be solved?"), has_negation("Which problems can be solved?")
+    (True, False)
+    """
+    return bool(_NEGATION.search(text))
 
 
 def _CAPITAL_SCAN(question: str) -> str:  # noqa: N802 - a tiny helper named for what it returns
@@ -88,3 +108,30 @@ def novelty(query_tokens: tuple[str, ...], text_tokens: set[str]) -> float:
     if not text_tokens:
         return 0.0
     return len(text_tokens - set(query_tokens)) / len(text_tokens)
+
+
+def bigram_share(query_tokens: list[str], sentence_tokens: tuple[str, ...]) -> float:
+    """Share of the question's adjacent token pairs that also stand side by side in the sentence.
+
+    >>> bigram_share(["prime", "minist", "said"], ("the", "prime", "minist"))
+    0.5
+    """
+    pairs = set(pairwise(query_tokens))
+    if not pairs:
+        return 0.0
+    have = set(pairwise(sentence_tokens))
+    return len(pairs & have) / len(pairs)
+
+
+def answer_slot(info: QuestionInfo, sentence: str, sentence_tokens: set[str]) -> float:
+    """1.0 when the sentence holds something of the asked kind that the question itself doesn't (a new number, name or date)."""
+    asked = set(info.tokens)
+    if info.kind in ("number", "time"):
+        numbers = {w for w in words(sentence) if any(ch.isdigit() for ch in w)}
+        if numbers - asked:
+            return 1.0
+        return 0.5 if info.kind == "time" and _MONTH.search(sentence) else 0.0
+    if info.kind in ("person", "place"):
+        names = set(tokens(" ".join(m.group(0) for m in _CAPITAL.finditer(sentence))))
+        return 1.0 if names - asked else 0.0
+    return 1.0 if sentence_tokens - asked else 0.0

@@ -10,9 +10,11 @@ from typing import Any
 import numpy as np
 
 from rag import dense, store
-from rag.errors import IndexCorruptError
+from rag.errors import IndexCorruptError, IndexMissingError
 from rag.lexical import Bm25
 from rag.schema import Document
+
+_RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -31,8 +33,23 @@ class LoadedIndex:
 
     @classmethod
     def load(cls, index_dir: Path, model: str) -> LoadedIndex:
-        """Load the current generation, checking the manifest, every file's checksum, and the model."""
-        gen = store.current_generation(index_dir)
+        """Load the current generation, checking the manifest, every file's checksum, and the model.
+
+        A build may publish a newer generation (and remove old ones) while this reads; if the generation being read
+        fails and CURRENT has moved on meanwhile, the newer one is read instead.
+        """
+        for _ in range(_RETRIES):
+            gen = store.current_generation(index_dir)
+            try:
+                return cls._load_generation(index_dir, gen, model)
+            except (IndexCorruptError, IndexMissingError):
+                if store.current_generation(index_dir) == gen:
+                    raise
+        return cls._load_generation(index_dir, store.current_generation(index_dir), model)
+
+    @classmethod
+    def _load_generation(cls, index_dir: Path, gen: Path, model: str) -> LoadedIndex:
+        """Load one generation folder, checking everything against its manifest."""
         manifest = store.read_manifest(gen, index_dir)
         store.check_model(manifest, model, index_dir)
         hint = store.rebuild_hint(index_dir)
@@ -41,6 +58,7 @@ class LoadedIndex:
         n_chunks, n_sents = len(tables.chunk_start), len(tables.sent_start)
         if counts.get("chunks") != n_chunks or counts.get("sentences") != n_sents or counts.get("documents") != len(documents):
             raise IndexCorruptError(f"{gen / store.STORE} disagrees with {gen / store.MANIFEST} on counts; {hint}")
+        _check_offsets(documents, tables, gen / store.STORE, hint)
         dim = int(manifest.get("dimension", 0))
         sentence_vectors = store.load_vectors(gen / store.SENTENCE_VECTORS, index_dir)
         if sentence_vectors.shape != (n_sents, dim):
@@ -51,6 +69,8 @@ class LoadedIndex:
             idf = json.loads((gen / store.IDF).read_text(encoding="utf-8"))
         except (OSError, ValueError, KeyError) as exc:
             raise IndexCorruptError(f"{gen / store.BM25_DIR} is damaged ({type(exc).__name__}); {hint}") from exc
+        if len(bm25.scores("")) != n_chunks:  # a BM25 row per chunk, or a hit would cite the wrong chunk
+            raise IndexCorruptError(f"{gen / store.BM25_DIR} does not hold {n_chunks} chunks; {hint}")
         return cls(index_dir, gen.name, manifest, documents, tables, sentence_vectors, dense_index, bm25, idf)
 
     @property
@@ -75,3 +95,15 @@ class LoadedIndex:
         """The exact text of a sentence."""
         t = self.tables
         return self.sentence_doc(sentence_id).text[t.sent_start[sentence_id] : t.sent_end[sentence_id]]
+
+
+def _check_offsets(documents: dict[str, Document], tables: store.Tables, path: Path, hint: str) -> None:
+    """Every chunk and sentence must lie inside its document, so a quote is always the document's own text."""
+    lengths = np.array([len(documents[d].text) for d in tables.doc_ids], dtype=np.int64)
+    n_sents = len(tables.sent_start)
+    spans = ((tables.chunk_doc, tables.chunk_start, tables.chunk_end), (tables.sent_doc, tables.sent_start, tables.sent_end))
+    for doc, start, end in spans:
+        if len(start) and ((start < 0).any() or (end <= start).any() or (end > lengths[doc]).any()):
+            raise IndexCorruptError(f"{path} has offsets outside their documents; {hint}")
+    if len(tables.chunk_first) and ((tables.chunk_first < 0).any() or (tables.chunk_last > n_sents).any()):
+        raise IndexCorruptError(f"{path} has chunks naming unknown sentences; {hint}")

@@ -7,7 +7,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -151,7 +151,10 @@ def _old_parts(manifest: dict[str, Any], gen: Path, index_dir: Path) -> dict[str
         out[doc_id] = _DocParts(
             docs[doc_id],
             [(int(tables.sent_start[r]), int(tables.sent_end[r])) for r in s_rows],
-            [(int(tables.chunk_start[r]), int(tables.chunk_end[r]), int(tables.chunk_first[r]) - base, int(tables.chunk_last[r]) - base) for r in c_rows],
+            [
+                (int(tables.chunk_start[r]), int(tables.chunk_end[r]), int(tables.chunk_first[r]) - base, int(tables.chunk_last[r]) - base)
+                for r in c_rows
+            ],
             np.asarray(chunk_vecs[c_rows], dtype=np.float32),
             np.asarray(sent_vecs[s_rows], dtype=np.float32),
         )
@@ -217,16 +220,18 @@ def _write_generation(
         "dimension": int(dim),
         "dense_index": kind,
         "chunking": chunking_params(settings),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "build_seconds": round(time.perf_counter() - started, 3),
         "counts": counts,
         "documents": {
-            p.doc.doc_id: {"sha256": p.doc.sha256, "title": p.doc.title, "size": p.doc.size, "chunks": len(p.chunks), "sentences": len(p.sentences)}
+            p.doc.doc_id: {
+                "sha256": p.doc.sha256, "title": p.doc.title, "size": p.doc.size, "chunks": len(p.chunks), "sentences": len(p.sentences)
+            }
             for p in parts
         },
         "files": store.describe_files(build),
     }
-    (build / store.MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+    store.write_manifest(build, manifest)
     return counts
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 _WORD = re.compile(r"[^\W_]+(?:['\u2019.-][^\W_]+)*", re.UNICODE)
+_ACRONYM = re.compile(r"(?:[a-z]\.)+[a-z]")
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below between both
     but by can could did do does doing down during each few for from further had has have having he her here hers
@@ -43,9 +44,13 @@ def tokens(text: str) -> list[str]:
 
     >>> tokens("The negotiations were beginning immediately")
     ['negoti', 'begin', 'immedi']
+    >>> tokens("U.S. talks") == tokens("US talks")
+    True
     """
-    content = []
+    content: list[str] = []
     for word in words(text):
+        if _ACRONYM.fullmatch(word):
+            word = word.replace(".", "")  # "U.S." and "US" are one word
         if word in STOPWORDS:
             continue
         content.extend(part for part in re.split(r"[.'-]", word) if part and part not in STOPWORDS)

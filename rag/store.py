@@ -64,6 +64,8 @@ def current_generation(index_dir: Path) -> Path:
     try:
         name = pointer.read_text(encoding="utf-8").strip()
     except FileNotFoundError as exc:
+        if any(index_dir.glob(f"{GEN_PREFIX}*")):
+            raise IndexCorruptError(f"{pointer} is missing, though generations exist; {rebuild_hint(index_dir)}") from exc
         raise IndexMissingError(f"no index in {index_dir}: build one with: rag index --docs DIR --index {index_dir}") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise IndexCorruptError(f"{pointer} is unreadable; {rebuild_hint(index_dir)}") from exc
@@ -88,9 +90,29 @@ def read_manifest(gen: Path, index_dir: Path) -> dict[str, Any]:
             f"{path} has format version {manifest.get('version')}, this program reads version {FORMAT_VERSION}; "
             + rebuild_hint(index_dir)
         )
-    for name, meta in manifest.get("files", {}).items():
+    # The manifest guards every other file, so it guards itself too: a flipped byte in a count or a hash is caught here.
+    if manifest.get("checksum") != manifest_checksum(manifest):
+        raise IndexCorruptError(f"{path} is damaged (its checksum does not match its content); {rebuild_hint(index_dir)}")
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not files or not all(isinstance(meta, dict) for meta in files.values()):
+        raise IndexCorruptError(f"{path} lists no index files; {rebuild_hint(index_dir)}")
+    for name, meta in files.items():
+        if name.startswith("/") or ".." in Path(name).parts:
+            raise IndexCorruptError(f"{path} names a file outside its generation ({name[:60]!r}); {rebuild_hint(index_dir)}")
         verify_file(gen / name, meta, index_dir)
     return manifest
+
+
+def manifest_checksum(manifest: dict[str, Any]) -> str:
+    """sha256 of the manifest's canonical JSON without its own "checksum" field."""
+    body = {k: v for k, v in manifest.items() if k != "checksum"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def write_manifest(gen: Path, manifest: dict[str, Any]) -> None:
+    """Write a generation's manifest with its own checksum."""
+    sealed = {**manifest, "checksum": manifest_checksum(manifest)}
+    (gen / MANIFEST).write_text(json.dumps(sealed, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
 def check_model(manifest: dict[str, Any], model: str, index_dir: Path) -> None:
@@ -106,9 +128,12 @@ def verify_file(path: Path, meta: dict[str, Any], index_dir: Path) -> None:
     """Check a file's size and sha256 against the manifest."""
     try:
         size = path.stat().st_size
+        same = size == meta.get("bytes") and file_sha256(path) == meta.get("sha256")
     except FileNotFoundError as exc:
         raise IndexCorruptError(f"{path} is missing; {rebuild_hint(index_dir)}") from exc
-    if size != meta.get("bytes") or file_sha256(path) != meta.get("sha256"):
+    except OSError as exc:
+        raise IndexCorruptError(f"{path} is unreadable ({exc.strerror}); {rebuild_hint(index_dir)}") from exc
+    if not same:
         raise IndexCorruptError(f"{path} is damaged (size or checksum differs from the manifest); {rebuild_hint(index_dir)}")
 
 
@@ -121,7 +146,9 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_store(path: Path, documents: list[Document], sentences: list[tuple[str, int, int]], chunks: list[tuple[str, int, int, int, int]]) -> None:
+def write_store(
+    path: Path, documents: list[Document], sentences: list[tuple[str, int, int]], chunks: list[tuple[str, int, int, int, int]]
+) -> None:
     """Write documents, sentences and chunks to a new SQLite file (ids are row positions)."""
     con = sqlite3.connect(path)
     try:
@@ -139,7 +166,8 @@ def read_store(path: Path, index_dir: Path) -> tuple[dict[str, Document], Tables
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            docs = {row[0]: Document(*row) for row in con.execute("SELECT doc_id, title, text, sha256, size FROM documents ORDER BY doc_id")}
+            rows = con.execute("SELECT doc_id, title, text, sha256, size FROM documents ORDER BY doc_id")
+            docs = {row[0]: Document(*row) for row in rows}
             sent = con.execute("SELECT doc_id, start, end FROM sentences ORDER BY id").fetchall()
             chunk = con.execute("SELECT doc_id, start, end, first_sentence, last_sentence FROM chunks ORDER BY id").fetchall()
         finally:
