@@ -171,8 +171,8 @@ def main() -> None:
     print(f"fitted on all: abstain_threshold = {1 / (1 + np.exp(-threshold)):.3f}; per set (answered-answerable, abstained-unanswerable):")
     keep = full >= threshold
     for n in range(len(args.sets)):
-        m = np.array([r.group.startswith(f"{n}:") for r in rows])
-        print(f"  set {n}: {np.mean(keep[m & y]):.3f} answered, {np.mean(~keep[m & ~y]):.3f} abstained")
+        in_set = np.array([r.group.startswith(f"{n}:") for r in rows])
+        print(f"  set {n}: {np.mean(keep[in_set & y]):.3f} answered, {np.mean(~keep[in_set & ~y]):.3f} abstained")
     print("RANK_WEIGHTS =", [round(float(v), 3) for v in w])
     print("ABSTAIN_WEIGHTS =", [round(float(v), 3) for v in aw])
     print("ABSTAIN_BIAS =", round(ab, 3))
