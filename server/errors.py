@@ -90,6 +90,8 @@ def install(app: FastAPI, settings: Settings) -> None:
         return error_response(422, f"invalid request: {summary}", errors=problems)
 
     async def on_http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):  # a body FastAPI could not decode (not UTF-8)
+            return error_response(422, "invalid request: malformed JSON (the body is not UTF-8 text)")
         return error_response(exc.status_code, str(exc.detail), getattr(exc, "headers", None))
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:

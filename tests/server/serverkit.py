@@ -1,0 +1,83 @@
+"""Helpers of the server tests: waiting for readiness, private engines, a real uvicorn server on a loopback port."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from rag.embedder import Embedder
+from rag.engine import Engine
+from rag.settings import Settings
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+
+
+def wait_ready(client: TestClient, timeout_s: float = 60.0) -> None:
+    """Poll /healthz until the app has warmed up (fails the test on timeout)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if client.get("/healthz").status_code == 200:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"/healthz not ready after {timeout_s} s: {client.get('/healthz').json()}")
+
+
+def private_engine(root: Path, embedder: Embedder, **overrides: object) -> Engine:
+    """An engine over a fresh copy of the seed folder and its own index, for tests that change documents."""
+    docs = root / "docs"
+    shutil.copytree(SEEDS, docs)
+    settings = replace(Settings(docs_dir=docs, index_dir=root / "index", progress=False), **overrides)  # type: ignore[arg-type]
+    engine = Engine(settings, embedder)
+    engine.build()
+    return engine
+
+
+@dataclass
+class LiveServer:
+    """A real uvicorn server on a loopback port, run in a background thread."""
+
+    url: str
+    app: FastAPI
+    server: uvicorn.Server
+    thread: threading.Thread
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_live(app: FastAPI) -> LiveServer:
+    """Start uvicorn with `app` and wait until /healthz says ready."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return LiveServer(url, app, server, thread)
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    server.should_exit = True
+    raise AssertionError("the live server did not become ready in 60 s")
+
+
+def stop_live(live: LiveServer) -> None:
+    """Ask uvicorn to exit and wait for its thread."""
+    live.server.should_exit = True
+    live.thread.join(timeout=15)
