@@ -59,15 +59,19 @@ def _names(text: str) -> list[str]:
 
 
 def _latest_entity(turns: Sequence[dict[str, Any]], person: bool) -> str:
-    """The most recent name in the conversation: the user's last question first, then the answers."""
-    for turn in reversed(turns):
+    """The most recent name in the conversation; for "he"/"she", names in the user's questions come first."""
+    ordered = list(reversed(turns))
+    if person:
+        ordered = [t for t in ordered if t.get("role") == "user"] + [t for t in ordered if t.get("role") != "user"]
+    for turn in ordered:
+        from_user = turn.get("role") == "user"
         names = _names(turn["content"])
-        if turn.get("role") != "user":
+        if not from_user:
             names = names[:1]  # in an answer, the subject usually comes first
         if person:
             names = [n for n in names if len(n.split()) >= 2] or names
         if names:
-            return max(names, key=lambda n: len(n.split())) if turn.get("role") == "user" else names[0]
+            return max(names, key=lambda n: len(n.split())) if from_user else names[0]
     return ""
 
 

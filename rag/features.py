@@ -18,7 +18,7 @@ _MONTH = re.compile(
     r"|sunday|today|yesterday|tomorrow|week|month|year|century|decade|earlier|later|ago|since|until|during)\b",
     re.I,
 )
-_CAPITAL = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'\u2019-]*")
+_CAPITAL = re.compile(r"\b[A-Z][\w'\u2019-]*")
 _NUMERIC_Q = re.compile(r"\bhow (?:many|much|long|old|far|large|big|often|fast)\b|\bwhat (?:percentage|percent|number|amount|size)\b", re.I)
 _TIME_Q = re.compile(r"\bwhen\b|\bwhat (?:year|date|day|month|time|century|decade)\b|\bin which year\b", re.I)
 _PERSON_Q = re.compile(r"\bwho(?:m|se)?\b|\bwhich (?:person|official|leader|president|minister|envoy)\b", re.I)
@@ -55,7 +55,7 @@ def question_info(question: str) -> QuestionInfo:
     else:
         kind = "other"
     specific = []
-    for word in words(_CAPITAL_SCAN(question)):
+    for word in words(_capitalised_words(question)):
         if word not in STOPWORDS:
             specific.extend(tokens(word))
     specific.extend(w for w in words(question) if any(ch.isdigit() for ch in w))
@@ -71,7 +71,7 @@ def has_negation(text: str) -> bool:
     return bool(_NEGATION.search(text))
 
 
-def _CAPITAL_SCAN(question: str) -> str:  # noqa: N802 - a tiny helper named for what it returns
+def _capitalised_words(question: str) -> str:
     """The capitalised words of a question other than its first word."""
     body = question.strip()
     first = re.match(r"\S+\s*", body)
@@ -86,8 +86,13 @@ def type_match(kind: str, sentence: str) -> float:
     if kind == "time":
         return 1.0 if re.search(r"\d", sentence) or _MONTH.search(sentence) else 0.0
     if kind in ("person", "place"):
-        return 1.0 if _CAPITAL.search(sentence) else 0.0
+        return 1.0 if _names(sentence) else 0.0
     return 0.5
+
+
+def _names(text: str) -> list[str]:
+    """Capitalised words that are not common words (so "The" at a sentence start is not a name)."""
+    return [m.group(0) for m in _CAPITAL.finditer(text) if m.group(0).lower() not in STOPWORDS]
 
 
 def weighted_overlap(query_tokens: tuple[str, ...] | list[str], text_tokens: set[str], idf: dict[str, float]) -> float:
@@ -132,6 +137,6 @@ def answer_slot(info: QuestionInfo, sentence: str, sentence_tokens: set[str]) ->
             return 1.0
         return 0.5 if info.kind == "time" and _MONTH.search(sentence) else 0.0
     if info.kind in ("person", "place"):
-        names = set(tokens(" ".join(m.group(0) for m in _CAPITAL.finditer(sentence))))
+        names = set(tokens(" ".join(_names(sentence))))
         return 1.0 if names - asked else 0.0
     return 1.0 if sentence_tokens - asked else 0.0

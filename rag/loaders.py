@@ -154,13 +154,17 @@ def decode_text(data: bytes) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data[:1_000_000]).best()
-    if best is None or best.encoding is None:
+    matches = list(from_bytes(data[:1_000_000]))
+    if not matches:
         raise DocumentError("undecodable text (unknown encoding)")
+    # Short texts fit several Western code pages equally well; prefer the common one, Windows-1252.
+    calmest = min(m.chaos for m in matches)
+    western = [m for m in matches if m.encoding == "cp1252" and m.chaos <= calmest + 0.1]
+    encoding = (western or matches)[0].encoding
     try:
-        text = data.decode(best.encoding)
+        text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
-        raise DocumentError(f"undecodable text (guessed {best.encoding})") from exc
+        raise DocumentError(f"undecodable text (guessed {encoding})") from exc
     if _control_share(text) > 0.01:
         raise DocumentError("binary file (control characters)")
     return text

@@ -1,0 +1,81 @@
+"""Sentence splitting and chunking: every span quotes its text exactly."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rag.chunking import MAX_SENTENCE_WORDS, chunk_sentences, paragraphs, split_sentences
+
+ARTICLE = (
+    "Senior officials met in Riyadh. Mr. Rubio spoke with Mr. Lavrov on Saturday! Was it useful? "
+    "The U.S. delegation said so.\n\nA second paragraph starts here. It has two sentences."
+)
+
+
+def _texts(text: str) -> list[str]:
+    return [text[s.start : s.end] for s in split_sentences(text)]
+
+
+def test_split_sentences_respects_abbreviations_and_initials() -> None:
+    assert _texts(ARTICLE)[:4] == [
+        "Senior officials met in Riyadh.",
+        "Mr. Rubio spoke with Mr. Lavrov on Saturday!",
+        "Was it useful?",
+        "The U.S. delegation said so.",
+    ]
+
+
+def test_split_sentences_breaks_at_headings_and_list_items() -> None:
+    text = "# Leave policy\n- Staff get 25 days\n- Unused days expire\nThe policy started in 2020."
+    assert _texts(text) == ["# Leave policy", "- Staff get 25 days", "- Unused days expire", "The policy started in 2020."]
+
+
+def test_split_sentences_joins_hard_wrapped_prose() -> None:
+    text = "The committee reviewed the proposal in detail and decided that\nthe budget should grow next year."
+    assert _texts(text) == ["The committee reviewed the proposal in detail and decided that\nthe budget should grow next year."]
+
+
+def test_split_sentences_caps_runaway_sentences() -> None:
+    text = " ".join(f"w{i}" for i in range(500))
+    pieces = _texts(text)
+    assert all(len(p.split()) <= MAX_SENTENCE_WORDS for p in pieces)
+    assert " ".join(pieces) == text
+
+
+def test_chunks_overlap_and_stay_inside_paragraphs() -> None:
+    sentences = split_sentences(ARTICLE)
+    chunks = chunk_sentences(sentences, ARTICLE, size=2, overlap=1, max_words=100)
+    assert [(c.first, c.last) for c in chunks] == [(0, 2), (1, 3), (2, 4), (4, 6)]
+    second_paragraph = paragraphs(ARTICLE)[1]
+    assert chunks[-1].start == second_paragraph.start and chunks[-1].end == second_paragraph.end
+
+
+def test_chunks_respect_the_word_budget() -> None:
+    text = "One two three four five. Six seven eight nine ten. Eleven twelve."
+    chunks = chunk_sentences(split_sentences(text), text, size=3, overlap=0, max_words=6)
+    assert [(c.first, c.last) for c in chunks] == [(0, 1), (1, 2), (2, 3)]
+
+
+_TEXTS = st.text(
+    alphabet=st.sampled_from([*"abcXYZ .!?\n\t\"'()-Mr.Dr", "\u201c", "\u201d", "\u00e9", "\u2026", "\r"]),
+    max_size=400,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXTS, st.integers(1, 5), st.integers(0, 4), st.integers(1, 50))
+def test_every_sentence_and_chunk_quotes_the_text_exactly(text: str, size: int, overlap: int, max_words: int) -> None:
+    overlap = min(overlap, size - 1)
+    sentences = split_sentences(text)
+    for s in sentences:
+        quote = text[s.start : s.end]
+        assert quote and quote == quote.strip()
+    assert all(a.end <= b.start for a, b in zip(sentences, sentences[1:]))
+    # Nothing but whitespace is lost between sentences.
+    covered = "".join(text[s.start : s.end] for s in sentences)
+    assert "".join(covered.split()) == "".join(text.split())
+    chunks = chunk_sentences(sentences, text, size, overlap, max_words)
+    for c in chunks:
+        assert text[c.start : c.end] == text[sentences[c.first].start : sentences[c.last - 1].end]
+    assert sorted({i for c in chunks for i in range(c.first, c.last)}) == list(range(len(sentences)))

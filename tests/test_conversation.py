@@ -1,0 +1,41 @@
+"""Follow-up questions are rewritten from the conversation before retrieval."""
+
+from __future__ import annotations
+
+from rag.conversation import standalone_question
+
+KELLOGG = [
+    {"role": "user", "content": "Who is Keith Kellogg?"},
+    {"role": "assistant", "content": "Keith Kellogg, the Trump administration's Russia-Ukraine envoy, stated ... [1]"},
+]
+
+
+def test_standalone_question_without_history_is_unchanged() -> None:
+    assert standalone_question("  Who is Marco Rubio? ", None) == "Who is Marco Rubio?"
+
+
+def test_standalone_question_replaces_personal_pronoun_with_last_person() -> None:
+    assert standalone_question("What did he say about Europe?", KELLOGG) == "What did Keith Kellogg say about Europe?"
+
+
+def test_standalone_question_keeps_possessive() -> None:
+    assert standalone_question("What is his role?", KELLOGG) == "What is Keith Kellogg's role?"
+
+
+def test_standalone_question_uses_latest_user_subject() -> None:
+    history = [*KELLOGG, {"role": "user", "content": "Where did Marco Rubio arrive on Saturday?"}, {"role": "assistant", "content": "In Israel."}]
+    assert standalone_question("Who did he speak with?", history) == "Who did Marco Rubio speak with?"
+
+
+def test_standalone_question_expands_elliptic_follow_up() -> None:
+    history = [{"role": "user", "content": "What did Kellogg say about sanctions?"}]
+    assert standalone_question("And what about Iran?", history) == "And what about Iran? (Kellogg)"
+
+
+def test_standalone_question_leaves_self_contained_question_alone() -> None:
+    assert standalone_question("Where will the Saudi Arabia meeting take place?", KELLOGG) == "Where will the Saudi Arabia meeting take place?"
+
+
+def test_standalone_question_ignores_malformed_turns() -> None:
+    history = [{"role": "user"}, {"content": 3}, "junk", {"role": "user", "content": "Who is Keith Kellogg?"}]
+    assert standalone_question("What did he say?", history) == "What did Keith Kellogg say?"  # type: ignore[arg-type]

@@ -1,0 +1,37 @@
+"""The composer's measurable signals."""
+
+from __future__ import annotations
+
+from rag.features import answer_slot, bigram_share, has_negation, question_info, type_match, weighted_overlap
+from rag.lexical import tokens
+
+
+def test_question_info_classifies_what_the_answer_must_hold() -> None:
+    assert question_info("How many soldiers crossed?").kind == "number"
+    assert question_info("When did the talks begin?").kind == "time"
+    assert question_info("Who leads the delegation?").kind == "person"
+    assert question_info("Where will they meet?").kind == "place"
+    assert question_info("Why did they meet?").kind == "other"
+
+
+def test_question_info_lists_names_and_numbers_as_specific() -> None:
+    info = question_info("Did Marco Rubio visit Israel in 2025?")
+    assert info.specific == ("marco", "rubio", "israel", "2025")
+
+
+def test_type_match_requires_numbers_for_number_questions() -> None:
+    assert type_match("number", "They sent 40 envoys.") == 1.0
+    assert type_match("number", "They sent envoys.") == 0.0
+    assert type_match("other", "Anything.") == 0.5
+
+
+def test_answer_slot_wants_something_the_question_lacks() -> None:
+    info = question_info("Who met Lavrov?")
+    assert answer_slot(info, "Rubio met Lavrov.", set(tokens("Rubio met Lavrov."))) == 1.0
+    assert answer_slot(info, "Lavrov met him.", set(tokens("Lavrov met him."))) == 0.0
+
+
+def test_negation_and_overlap_helpers() -> None:
+    assert has_negation("Europe won't take part") and not has_negation("Europe will take part")
+    assert weighted_overlap(["a", "b"], {"a"}, {"a": 1.0, "b": 1.0}) == 0.5
+    assert bigram_share(["a", "b", "c"], ("a", "b", "x")) == 0.5
