@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -50,7 +51,8 @@ def histogram(title: str, series: Sequence[Series], lo: float, hi: float, bins: 
     counts = [bin_counts(s.ys, bins, lo, hi) for s in series]
     heights = [[c / max(1, len(s.ys)) for c in cs] if as_share else [float(c) for c in cs] for s, cs in zip(series, counts, strict=True)]
     top = max((h for hs in heights for h in hs), default=0.0) or 1.0
-    plot = _Plot(lo, hi, 0.0, top * 1.1)
+    # counts get a top divisible by the 5 tick steps, so every tick is a whole number
+    plot = _Plot(lo, hi, 0.0, top * 1.1 if as_share else float(5 * math.ceil(top * 1.1 / 5)))
     parts = [plot.frame(title, x_label, "share of questions" if as_share else "questions", percent_y=as_share)]
     bin_w = (plot.px(hi) - plot.px(lo)) / bins
     bar_w = max(1.0, (bin_w - 2) / max(1, len(series)))

@@ -8,7 +8,7 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evals import report as out
 from evals.gold import load_gold
@@ -17,6 +17,9 @@ from evals.runner import RETRIEVAL_K, run_local, run_remote
 from evals.scoring import at_threshold, judge, summarise
 from rag.errors import ConfigError
 from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from rag.embedder import Embedder
 
 GATE_FAILED = 3  # exit status when a --fail-under/--fail-over limit is not met (1 is for errors)
 # Metrics where lower is better: they take --fail-over; the rest take --fail-under.
@@ -80,8 +83,11 @@ def check_gates(metrics: dict[str, Any], under: list[tuple[str, float]], over: l
     return failures
 
 
-def main(args: argparse.Namespace, settings: Settings) -> int:
-    """Run the evaluation; 0 when every limit is met, 3 when one isn't, 1 (via RagError) on errors."""
+def main(args: argparse.Namespace, settings: Settings, embedder: Embedder | None = None) -> int:
+    """Run the evaluation; 0 when every limit is met, 3 when one isn't, 1 (via RagError) on errors.
+
+    `embedder` lets a caller that already holds the model (the tests) share it.
+    """
     under, over = parse_gates(args.fail_under, False), parse_gates(args.fail_over, True)
     if not 0.0 <= args.target_false_abstention <= 1.0:
         raise ConfigError("--target-false-abstention must be between 0 and 1")
@@ -95,7 +101,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         from rag.engine import Engine
 
         # Threshold 0 inside: every question gets its answer and confidence, so the curve over thresholds is exact.
-        engine = Engine(replace(settings, abstain_threshold=0.0))
+        engine = Engine(replace(settings, abstain_threshold=0.0), embedder)
         started = time.perf_counter()
         engine.build()
         build_s = time.perf_counter() - started
