@@ -1,0 +1,136 @@
+"""Uploading and deleting documents through the real app: stored safely, indexed at once, gone when deleted."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from serverkit import wait_ready
+
+from rag.engine import Engine
+from server.app import create_app
+from server.uploads import safe_name
+
+pytestmark = pytest.mark.slow
+LIGHTHOUSE = (
+    "Harbour notes\n\n"
+    "The Zorblatt lighthouse was built in 1887 by the engineer Maria Okonkwo on the northern cliffs of Vessel Bay. "
+    "Its lamp could be seen from forty kilometres away on a clear night.\n"
+)
+
+
+def _upload(client: TestClient, name: str, data: bytes, **headers: str) -> tuple[int, dict[str, object]]:
+    response = client.post("/api/documents", files={"file": (name, io.BytesIO(data), "text/plain")}, headers=headers)
+    return response.status_code, response.json()
+
+
+def test_upload_then_ask_about_the_new_document(writer: TestClient, own_engine: Engine) -> None:
+    status, body = _upload(writer, "harbour notes.txt", LIGHTHOUSE.encode())
+    assert status == 201, body
+    doc_id = body["document"]["doc_id"]  # type: ignore[index]
+    assert doc_id == "harbour notes.txt"
+    assert (own_engine.settings.docs_dir / doc_id).read_bytes() == LIGHTHOUSE.encode()
+    assert doc_id in [d["doc_id"] for d in writer.get("/api/documents").json()]
+    answer = writer.post("/api/ask", json={"question": "Who built the Zorblatt lighthouse?"}).json()
+    assert answer["abstained"] is False, answer
+    assert "Maria Okonkwo" in answer["answer"]
+    assert any(c["doc_id"] == doc_id for c in answer["citations"])
+    assert writer.get(f"/api/documents/{doc_id}").json()["text"] == LIGHTHOUSE
+
+
+def test_delete_then_the_document_is_gone(writer: TestClient, own_engine: Engine) -> None:
+    status, body = _upload(writer, "ferry.md", b"# Ferry timetable\n\nThe Quillon ferry leaves Portmere at 07:15 every weekday morning.\n")
+    assert status == 201, body
+    assert writer.post("/api/ask", json={"question": "When does the Quillon ferry leave Portmere?"}).json()["abstained"] is False
+    response = writer.delete("/api/documents/ferry.md")
+    assert response.status_code == 200, response.text
+    assert response.json()["deleted"] == "ferry.md"
+    assert not (own_engine.settings.docs_dir / "ferry.md").exists()
+    assert "ferry.md" not in [d["doc_id"] for d in writer.get("/api/documents").json()]
+    assert writer.get("/api/documents/ferry.md").status_code == 404
+    assert writer.get("/documents/ferry.md").status_code == 404
+    after = writer.post("/api/ask", json={"question": "When does the Quillon ferry leave Portmere?"}).json()
+    assert all(p["doc_id"] != "ferry.md" for p in after["passages"])
+    assert writer.delete("/api/documents/ferry.md").status_code == 404
+
+
+def test_upload_never_overwrites_and_never_leaves_the_folder(writer: TestClient, own_engine: Engine) -> None:
+    docs = own_engine.settings.docs_dir
+    status, body = _upload(writer, "../../escape.txt", b"The Brindlewick orchard grows seventeen kinds of pear.\n")
+    assert status == 201, body
+    assert body["document"]["doc_id"] == "escape.txt"  # type: ignore[index]
+    assert not (docs.parent / "escape.txt").exists() and not (docs.parent.parent / "escape.txt").exists()
+    status, body = _upload(writer, "escape.txt", b"The Brindlewick orchard also grows four kinds of plum.\n")
+    assert status == 201, body
+    assert body["document"]["doc_id"] == "escape-2.txt"  # type: ignore[index]
+    assert (docs / "escape.txt").read_bytes().startswith(b"The Brindlewick orchard grows")
+
+
+@pytest.mark.parametrize(("name", "data", "status"), [
+    ("tool.exe", b"MZ\x90\x00", 415),
+    ("notes", b"plain words", 415),
+    (".env", b"SECRET=1", 415),
+    ("empty.txt", b"", 422),
+    ("blank.txt", b"   \n\n\t ", 422),
+    ("binary.txt", b"\x00\x01\x02\x03" * 100, 422),
+])
+def test_upload_refuses_what_cannot_be_indexed(writer: TestClient, own_engine: Engine, name: str, data: bytes, status: int) -> None:
+    before = sorted(p.name for p in own_engine.settings.docs_dir.iterdir())
+    code, body = _upload(writer, name, data)
+    assert code == status, body
+    assert isinstance(body["detail"], str) and body["detail"]
+    assert sorted(p.name for p in own_engine.settings.docs_dir.iterdir()) == before  # nothing left behind
+
+
+def test_upload_over_the_size_limit_gets_413(own_engine: Engine) -> None:
+    settings = replace(own_engine.settings, max_upload_bytes=1000)
+    with TestClient(create_app(settings, own_engine)) as c:
+        wait_ready(c)
+        code, body = _upload(c, "big.txt", b"word " * 400)  # 2,000 bytes: over the limit, under the multipart allowance
+        assert code == 413, body
+        code, body = _upload(c, "huge.txt", b"word " * 40_000)  # far over: refused before the body is read
+        assert code == 413, body
+    assert not (own_engine.settings.docs_dir / "big.txt").exists()
+
+
+def test_uploads_and_deletes_need_the_token_when_one_is_set(own_engine: Engine) -> None:
+    settings = replace(own_engine.settings, api_token="s3cret-token")
+    data = b"The Ostrava bell tower has forty-two bells.\n"
+    with TestClient(create_app(settings, own_engine)) as c:
+        wait_ready(c)
+        assert c.get("/healthz").json()["uploads_need_token"] is True
+        assert _upload(c, "bells.txt", data)[0] == 401
+        assert _upload(c, "bells.txt", data, authorization="Bearer wrong")[0] == 401
+        assert _upload(c, "bells.txt", data, authorization="s3cret-token")[0] == 401
+        assert not (settings.docs_dir / "bells.txt").exists()
+        code, body = _upload(c, "bells.txt", data, authorization="Bearer s3cret-token")
+        assert code == 201, body
+        assert c.delete("/api/documents/bells.txt").status_code == 401
+        assert c.delete("/api/documents/bells.txt", headers={"authorization": "Bearer nope"}).status_code == 401
+        assert (settings.docs_dir / "bells.txt").exists()
+        assert c.delete("/api/documents/bells.txt", headers={"authorization": "Bearer s3cret-token"}).status_code == 200
+        assert c.post("/api/ask", json={"question": "How many bells are in the Ostrava tower?"}).status_code == 200  # asking stays open
+
+
+def test_delete_of_a_file_already_removed_by_hand_drops_it_from_the_index(writer: TestClient, own_engine: Engine) -> None:
+    status, _ = _upload(writer, "ghost.txt", b"The Velmora canal freezes every January.\n")
+    assert status == 201
+    Path(own_engine.settings.docs_dir / "ghost.txt").unlink()
+    assert writer.delete("/api/documents/ghost.txt").status_code == 200
+    assert "ghost.txt" not in [d["doc_id"] for d in writer.get("/api/documents").json()]
+
+
+@pytest.mark.parametrize(("given", "stored"), [
+    ("report.TXT", "report.txt"),
+    ("../../etc/passwd.md", "passwd.md"),
+    ("C:\\Users\\me\\notes.md", "notes.md"),
+    ("..\\..\\x.html", "x.html"),
+    ("<img src=x onerror=alert(1)>.txt", "img src-x onerror-alert-1.txt"),
+    (".hidden.txt", "hidden.txt"),
+    ("Ünïcode näme.pdf", "Ünïcode näme.pdf"),
+])
+def test_safe_name_keeps_uploads_inside_and_visible(given: str, stored: str) -> None:
+    assert safe_name(given) == stored
