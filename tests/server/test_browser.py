@@ -1,0 +1,162 @@
+"""The chat page in Debian's Chromium (Playwright) against a real uvicorn server: ask, cite, open, follow up, upload hostile text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, expect, sync_playwright
+from serverkit import LiveServer, private_engine, start_live, stop_live
+
+from rag.embedder import Embedder
+from server.app import create_app
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+HOSTILE = (
+    "Owl society minutes\n\n"
+    "The Pellucid Owl Society meets every Thursday in the old mill <script>alert(1)</script> by the river.\n"
+    "Its badge shows <img src=x onerror=alert(1)> a silver owl on a green field.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[LiveServer]:
+    """A real server on a loopback port over a private copy of the seed (this module uploads to it)."""
+    engine = private_engine(tmp_path_factory.mktemp("browser"), embedder)
+    server = start_live(create_app(engine.settings, engine))
+    yield server
+    stop_live(server)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless."""
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Watch:
+    """Records what must never happen on the page: dialogs, script errors, CSP violations."""
+
+    def __init__(self) -> None:
+        self.dialogs: list[str] = []
+        self.problems: list[str] = []
+
+    def attach(self, page: Page) -> Page:
+        page.on("dialog", self._dialog)
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
+        return page
+
+    def _dialog(self, dialog: Dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error" or "Content Security Policy" in message.text or "Refused to" in message.text:
+            self.problems.append(f"console {message.type}: {message.text}")
+
+
+def ask(page: Page, question: str, nth: int) -> None:
+    """Type a question, send it with Enter, and wait for the nth answer (0-based) to render."""
+    box = page.locator("#question")
+    box.fill(question)
+    box.press("Enter")
+    page.locator(".turn .answer:not(.thinking)").nth(nth).wait_for(timeout=60_000)
+
+
+def test_chat_page_end_to_end(live: LiveServer, browser: Browser, tmp_path: Path) -> None:
+    watch = Watch()
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    context.on("page", watch.attach)
+    page = watch.attach(context.new_page())
+    page.goto(live.url + "/")
+    page.locator("#doc-list li.doc").first.wait_for(state="attached", timeout=60_000)
+
+    # A question about the seed: an answer with a citation marker and a source card.
+    ask(page, "Who is Keith Kellogg?", 0)
+    first = page.locator(".turn").nth(0)
+    expect(first.locator(".answer-text")).to_contain_text("Russia-Ukraine envoy")
+    cite = first.locator(".answer-text a.cite").first
+    expect(cite).to_have_text("1")
+    quote = first.locator(".source .excerpt").first.text_content() or ""
+    assert "Keith Kellogg" in quote
+
+    # The marker opens the document with exactly the quote highlighted, in view.
+    with context.expect_page() as opened:
+        cite.click()
+    doc = opened.value
+    mark = doc.locator("mark.quote")
+    expect(mark).to_have_text(quote)
+    expect(mark).to_be_in_viewport()
+    doc.close()
+
+    # A follow-up: the history goes with the question, so "he" is searched as Kellogg.
+    ask(page, "What did he say about Europe?", 1)
+    expect(page.locator(".turn").nth(1).locator(".meta")).to_contain_text("Kellogg")
+    expect(page.locator(".turn").nth(1).locator(".answer-text")).to_contain_text("European nations would not be part of the negotiations")
+
+    # A document with script and event-handler markup is uploaded, indexed, quoted as text.
+    hostile = tmp_path / "owl-society.txt"
+    hostile.write_text(HOSTILE, encoding="utf-8")
+    page.set_input_files("#upload-input", str(hostile))
+    page.locator("#upload-button").click()
+    expect(page.locator("#upload-status")).to_contain_text("Added owl-society.txt", timeout=60_000)
+    expect(page.locator("#doc-list")).to_contain_text("owl-society.txt")
+    ask(page, "When does the Pellucid Owl Society meet?", 2)
+    third = page.locator(".turn").nth(2)
+    expect(third.locator(".answer-text")).to_contain_text("<script>alert(1)</script>")
+    ask(page, "What does the badge of the Pellucid Owl Society show? <img src=x onerror=alert(1)>", 3)
+    fourth = page.locator(".turn").nth(3)
+    expect(fourth.locator(".question")).to_contain_text("<img src=x onerror=alert(1)>")
+    expect(fourth.locator(".answer")).to_contain_text("<img src=x onerror=alert(1)>")
+    assert page.locator(".conversation script, .conversation img, .doc-list img").count() == 0
+
+    # Its document view shows the markup as text too.
+    with context.expect_page() as opened:
+        third.locator("a.source").first.click()
+    doc = opened.value
+    expect(doc.locator("mark.quote")).to_contain_text("<script>alert(1)</script>")
+    expect(doc.locator("#doc-text")).to_contain_text("<img src=x onerror=alert(1)>")
+    assert doc.locator("#doc-text script, #doc-text img").count() == 0
+    doc.close()
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator(".turn").nth(0).scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "chat.png"))
+    assert watch.dialogs == [], watch.dialogs
+    assert watch.problems == [], watch.problems
+    context.close()
+
+
+@pytest.mark.parametrize(("name", "viewport", "scheme"), [
+    ("chat-phone", {"width": 390, "height": 844}, "light"),
+    ("chat-dark", {"width": 1280, "height": 860}, "dark"),
+])
+def test_chat_page_on_a_phone_and_in_the_dark(live: LiveServer, browser: Browser, name: str, viewport: dict[str, int], scheme: str) -> None:
+    watch = Watch()
+    context = browser.new_context(viewport=viewport, color_scheme=scheme)  # type: ignore[arg-type]
+    page = watch.attach(context.new_page())
+    page.goto(live.url + "/")
+    page.locator("#doc-list li.doc").first.wait_for(state="attached", timeout=60_000)
+    ask(page, "Who is Keith Kellogg?", 0)
+    expect(page.locator(".answer-text a.cite").first).to_be_visible()
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= viewport["width"], "no sideways scrolling"
+    if viewport["width"] < 800:  # the documents panel is a drawer, opened and closed by keyboard
+        toggle = page.locator("#toggle-docs")
+        toggle.focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#docs-panel")).to_be_in_viewport()
+        page.keyboard.press("Escape")
+        expect(toggle).to_be_focused()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    assert watch.dialogs == [] and watch.problems == [], (watch.dialogs, watch.problems)
+    context.close()
