@@ -200,8 +200,8 @@ def _question_row(q: Mapping[str, Any]) -> str:
             f"<td>{q['confidence']:.3f}</td><td class='verdict'>{escape(label)}</td></tr>")
 
 
-_CHECK = "<span class='ok'>✓</span>"
-_CROSS = "<span class='bad'>✗ not verbatim</span>"
+_CHECK = "<span class='verbatim'>✓</span>"
+_CROSS = "<span class='not-verbatim'>✗ not verbatim</span>"
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}
 h1{font-size:20px} h2{font-size:17px;margin-top:28px} .meta{color:#555}
@@ -213,5 +213,5 @@ table.metrics th{text-align:left;font-weight:normal;padding:2px 12px 2px 0;color
 #questions th,#questions td{border-bottom:1px solid #e4e4e4;padding:4px 6px;vertical-align:top;text-align:left}
 #questions tr.miss td.verdict{color:#c0392b;font-weight:bold} #questions tr.ok td.verdict{color:#2e8b57}
 #questions.only-misses tr.ok{display:none}
-.turn,.searched,.kind{color:#777;font-size:12px} .cite{margin-bottom:4px} .ok{color:#2e8b57} .bad{color:#c0392b;font-weight:bold}
+.turn,.searched,.kind{color:#777;font-size:12px} .cite{margin-bottom:4px} .verbatim{color:#2e8b57} .not-verbatim{color:#c0392b;font-weight:bold}
 """

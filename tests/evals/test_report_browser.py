@@ -53,6 +53,7 @@ def test_html_report_renders_its_charts_and_filters_to_misses(seed_eval: EvalRun
     assert rows.last.is_visible() or total == 0
     shot = ROOT / "artifacts" / "report.png"
     shot.parent.mkdir(exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(shot), full_page=False)
     assert problems == []
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
