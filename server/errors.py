@@ -90,8 +90,10 @@ def install(app: FastAPI, settings: Settings) -> None:
         return error_response(422, f"invalid request: {summary}", errors=problems)
 
     async def on_http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):  # a body FastAPI could not decode (not UTF-8)
-            return error_response(422, "invalid request: malformed JSON (the body is not UTF-8 text)")
+        if exc.status_code == 400 and exc.__cause__ is not None and "json" in request.headers.get("content-type", ""):
+            # FastAPI could not decode the body at all: not UTF-8, or nested too deeply for the parser.
+            reason = "nested too deeply" if isinstance(exc.__cause__, RecursionError) else "the body is not UTF-8 text"
+            return error_response(422, f"invalid request: malformed JSON ({reason})")
         return error_response(exc.status_code, str(exc.detail), getattr(exc, "headers", None))
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -112,6 +114,8 @@ def _problem(error: Any) -> dict[str, str]:
     msg = str(error.get("msg", "invalid"))
     if error.get("type") == "json_invalid":
         loc, msg = [], f"malformed JSON ({error.get('ctx', {}).get('error', 'cannot be parsed')})"
+    elif error.get("type") == "missing" and not loc:
+        msg = "the request needs a JSON body"
     elif error.get("type") == "model_attributes_type" and not loc:
         msg = "the body must be a JSON object sent with Content-Type: application/json"
     return {"field": ".".join(loc), "msg": msg, "type": str(error.get("type", ""))}

@@ -17,6 +17,7 @@ LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the chat page and the API until interrupted; the model and index warm up in the background."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("faiss").setLevel(logging.WARNING)  # its loader reports each CPU flavour it tries
     app = create_app(settings)
     if is_loopback(host):
         # A page on another site can't reach a loopback server through a rebound DNS name.

@@ -69,6 +69,8 @@ def test_ask_top_k_limits_the_passages(client: TestClient) -> None:
         ({"question": None}, "question"),
         ({"question": ["Who is Keith Kellogg?"]}, "question"),
         ({"question": "Who?", "top_k": "five"}, "top_k"),
+        ({"question": "Who?", "top_k": 2.5}, "top_k"),
+        ({"question": "Who?", "top_k": True}, "top_k"),
         ({"question": "Who?", "top_k": 0}, "top_k"),
         ({"question": "Who?", "top_k": 10_000}, "top_k"),
         ({"question": "Who?", "history": "Who is Keith Kellogg?"}, "history"),
@@ -88,7 +90,9 @@ def test_ask_rejects_bad_input_with_422(client: TestClient, payload: dict[str, A
     assert field in body["detail"]
 
 
-@pytest.mark.parametrize("raw", [b'{"question":', b"not json at all", b'{"question": "a"', b"\xff\xfe\x00"])
+@pytest.mark.parametrize("raw", [b'{"question":', b"not json at all", b'{"question": "a"', b"\xff\xfe\x00",
+                                 b'{"question": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"],
+                         ids=["truncated", "not-json", "unclosed", "not-utf8", "deep-nesting"])
 def test_ask_rejects_malformed_json_with_422(client: TestClient, raw: bytes) -> None:
     response = client.post("/api/ask", content=raw, headers={"content-type": "application/json"})
     assert response.status_code == 422, response.text
@@ -97,6 +101,7 @@ def test_ask_rejects_malformed_json_with_422(client: TestClient, raw: bytes) -> 
 
 def test_ask_rejects_a_json_array_and_a_wrong_content_type_with_422(client: TestClient) -> None:
     assert client.post("/api/ask", json=["Who is Keith Kellogg?"]).status_code == 422
+    assert client.post("/api/ask", content=b"", headers={"content-type": "application/json"}).status_code == 422
     response = client.post("/api/ask", content=b'{"question": "Who?"}', headers={"content-type": "text/plain"})
     assert response.status_code == 422
     assert "application/json" in response.json()["detail"]
