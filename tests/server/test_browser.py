@@ -48,11 +48,10 @@ class Watch:
         self.dialogs: list[str] = []
         self.problems: list[str] = []
 
-    def attach(self, page: Page) -> Page:
+    def attach(self, page: Page) -> None:
         page.on("dialog", self._dialog)
         page.on("console", self._console)
         page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
-        return page
 
     def _dialog(self, dialog: Dialog) -> None:
         self.dialogs.append(dialog.message)
@@ -74,8 +73,8 @@ def ask(page: Page, question: str, nth: int) -> None:
 def test_chat_page_end_to_end(live: LiveServer, browser: Browser, tmp_path: Path) -> None:
     watch = Watch()
     context = browser.new_context(viewport={"width": 1280, "height": 860})
-    context.on("page", watch.attach)
-    page = watch.attach(context.new_page())
+    context.on("page", watch.attach)  # every page of the context: the chat and each document view it opens
+    page = context.new_page()
     page.goto(live.url + "/")
     page.locator("#doc-list li.doc").first.wait_for(state="attached", timeout=60_000)
 
@@ -100,7 +99,7 @@ def test_chat_page_end_to_end(live: LiveServer, browser: Browser, tmp_path: Path
     # A follow-up: the history goes with the question, so "he" is searched as Kellogg.
     ask(page, "What did he say about Europe?", 1)
     expect(page.locator(".turn").nth(1).locator(".meta")).to_contain_text("Kellogg")
-    expect(page.locator(".turn").nth(1).locator(".answer-text")).to_contain_text("European nations would not be part of the negotiations")
+    follow_up = page.locator(".turn").nth(1).locator(".answer").text_content() or ""  # asserted at the end, after the XSS checks
 
     # A document with script and event-handler markup is uploaded, indexed, quoted as text.
     hostile = tmp_path / "owl-society.txt"
@@ -133,6 +132,7 @@ def test_chat_page_end_to_end(live: LiveServer, browser: Browser, tmp_path: Path
     assert watch.dialogs == [], watch.dialogs
     assert watch.problems == [], watch.problems
     context.close()
+    assert "European nations would not be part of the negotiations" in follow_up and "Not found" not in follow_up, follow_up[:300]
 
 
 @pytest.mark.parametrize(("name", "viewport", "scheme"), [
@@ -142,7 +142,8 @@ def test_chat_page_end_to_end(live: LiveServer, browser: Browser, tmp_path: Path
 def test_chat_page_on_a_phone_and_in_the_dark(live: LiveServer, browser: Browser, name: str, viewport: dict[str, int], scheme: str) -> None:
     watch = Watch()
     context = browser.new_context(viewport=viewport, color_scheme=scheme)  # type: ignore[arg-type]
-    page = watch.attach(context.new_page())
+    context.on("page", watch.attach)
+    page = context.new_page()
     page.goto(live.url + "/")
     page.locator("#doc-list li.doc").first.wait_for(state="attached", timeout=60_000)
     ask(page, "Who is Keith Kellogg?", 0)
