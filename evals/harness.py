@@ -125,6 +125,7 @@ def main(args: argparse.Namespace, settings: Settings, embedder: Embedder | None
                      "abstain_threshold": settings.abstain_threshold, "max_answer_words": settings.max_answer_words,
                      "index_dir": None if args.url else str(settings.index_dir)},
         **summary, "calibration": calibration, "questions": [v.to_dict() for v in verdicts],
+        "note": (_URL_NOTE if args.url else ""),
     }
     args.out.mkdir(parents=True, exist_ok=True)
     out.write_json(report, args.out / "report.json")
@@ -135,6 +136,10 @@ def main(args: argparse.Namespace, settings: Settings, embedder: Embedder | None
     for failure in failures:
         print(f"rag eval: {failure}", file=sys.stderr)
     return GATE_FAILED if failures else 0
+
+
+_URL_NOTE = ("over HTTP the server's own abstentions are used: answers it abstained on are unknown, so hit rates "
+             "below its threshold (curve, calibration) count them as misses")
 
 
 def _documents(settings: Settings) -> dict[str, str]:

@@ -58,6 +58,8 @@ def terminal_table(report: Mapping[str, Any]) -> str:
         lines.append(title)
         lines.extend(f"  {label:<{width}}{fmt(metrics.get(key), unit):>10}" for key, label, unit in rows)
     cal = report.get("calibration")
+    if report.get("note"):
+        lines.append(f"Note: {report['note']}")
     if cal:
         lines.append(f"Calibration (target false-abstention {cal['target']:.0%})")
         lines.append(f"  {'threshold':<{width}}{fmt(cal['threshold'], ''):>10}")
@@ -125,6 +127,7 @@ def render_html(report: Mapping[str, Any]) -> str:
 <h1>{escape(title)}</h1>
 <p class="meta">documents: <code>{escape(str(report['docs']))}</code> · mode: {escape(report['mode'])} ·
 model: <code>{escape(str(report['settings'].get('model')))}</code> · {escape(report['created'])}</p>
+<p class="meta">{escape(report.get('note', ''))}</p>
 <div class="grid">{sections}{kinds_table}{cal_table}</div>
 <h2>Charts</h2>
 <div class="charts">{_charts(report)}</div>
@@ -213,5 +216,6 @@ table.metrics th{text-align:left;font-weight:normal;padding:2px 12px 2px 0;color
 #questions th,#questions td{border-bottom:1px solid #e4e4e4;padding:4px 6px;vertical-align:top;text-align:left}
 #questions tr.miss td.verdict{color:#c0392b;font-weight:bold} #questions tr.ok td.verdict{color:#2e8b57}
 #questions.only-misses tr.ok{display:none}
-.turn,.searched,.kind{color:#777;font-size:12px} .cite{margin-bottom:4px} .verbatim{color:#2e8b57} .not-verbatim{color:#c0392b;font-weight:bold}
+.turn,.searched,.kind{color:#777;font-size:12px} .cite{margin-bottom:4px}
+.verbatim{color:#2e8b57} .not-verbatim{color:#c0392b;font-weight:bold}
 """

@@ -83,7 +83,7 @@ def _fetch(request: urllib.request.Request, timeout_s: float) -> dict[str, Any]:
         detail = exc.read().decode("utf-8", "replace")[:300]
         raise RagError(f"{request.full_url}: HTTP {exc.code}: {detail}") from exc
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise RagError(f"can't reach {request.full_url}: {getattr(exc, 'reason', exc)}") from exc
+        raise RagError(f"can't reach {request.full_url} (is the server running?): {getattr(exc, 'reason', exc)}") from exc
     except ValueError as exc:
         raise RagError(f"{request.full_url}: the reply is not JSON ({exc})") from exc
     if not isinstance(payload, dict):

@@ -120,6 +120,7 @@ def test_eval_over_http_uses_the_servers_answers(tmp_path: Path, seed_engine: En
     assert report["mode"] == f"server {live.url}"
     assert report["metrics"]["hit_rate_no_abstention"] is None  # the server's abstained answers are not known
     assert report["metrics"]["index_build_s"] is None
+    assert "abstentions" in report["note"] and report["note"] in run.stdout
     by_id = {q["id"]: q for q in report["questions"]}
     assert by_id["f01-kellogg-europe"]["searched_question"] != by_id["f01-kellogg-europe"]["question"]  # history was sent
     for q in by_id.values():
