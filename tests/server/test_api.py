@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from serverkit import wait_ready
+from serverkit import SEEDS, wait_ready
 
+from rag.embedder import Embedder
 from rag.engine import Engine
 from rag.schema import Answer
+from rag.settings import Settings
 from server.app import create_app
 
 pytestmark = pytest.mark.slow
@@ -234,3 +238,41 @@ def test_too_many_questions_at_once_get_503_then_the_server_recovers(seed_engine
                 w.join(30)
         assert codes == [200, 200]
         assert c.post("/api/ask", json={"question": "Who is Keith Kellogg?"}).status_code == 200
+
+
+class _SlowStartEngine(Engine):
+    """The real engine, except that `warm_up` waits for the test's signal first."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.release = threading.Event()
+
+    def warm_up(self) -> None:
+        assert self.release.wait(60)
+        super().warm_up()
+
+
+def test_healthz_says_starting_until_warmed_up(seed_engine: Engine) -> None:
+    engine = _SlowStartEngine(seed_engine.settings, seed_engine.embedder)
+    with TestClient(create_app(seed_engine.settings, engine)) as c:
+        try:
+            health = c.get("/healthz")
+            assert health.status_code == 503
+            assert health.json()["status"] == "starting" and health.json()["ready"] is False
+            refused = c.post("/api/ask", json={"question": "Who is Keith Kellogg?"})
+            assert refused.status_code == 503 and refused.headers["retry-after"]
+            assert c.get("/").status_code == 200  # the page loads and waits for readiness itself
+        finally:
+            engine.release.set()
+        wait_ready(c)
+        assert c.post("/api/ask", json={"question": "Who is Keith Kellogg?"}).status_code == 200
+
+
+def test_start_builds_the_index_when_there_is_none(tmp_path: Path, embedder: Embedder) -> None:
+    docs = tmp_path / "docs"
+    shutil.copytree(SEEDS, docs)
+    settings = Settings(docs_dir=docs, index_dir=tmp_path / "index", progress=False)
+    with TestClient(create_app(settings, Engine(settings, embedder))) as c:
+        wait_ready(c)
+        assert c.get("/healthz").json()["documents"] == 1
+        assert c.post("/api/ask", json={"question": "Who is Keith Kellogg?"}).json()["abstained"] is False
