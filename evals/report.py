@@ -197,9 +197,11 @@ def _question_row(q: Mapping[str, Any]) -> str:
         f"<code>{escape(str(c['doc_id']))}:{c['start']}-{c['end']}</code> “{escape(str(c['quote']))}”</div>" for c in q["citations"]
     )
     label = verdict_label(q)
+    would = (f"<div class='would'>without abstaining: {escape(q['answer_without_abstention'])}</div>"
+             if q["abstained"] and q.get("answer_without_abstention") else "")
     return (f"<tr class='{'ok' if q['correct'] else 'miss'}'><td>{escape(q['id'])}"
             f"{'<div class=kind>' + escape(q['kind']) + '</div>' if q.get('kind') else ''}</td>"
-            f"<td>{history}{escape(q['question'])}{searched}</td><td>{gold}</td><td>{escape(q['answer'])}</td><td>{cites}</td>"
+            f"<td>{history}{escape(q['question'])}{searched}</td><td>{gold}</td><td>{escape(q['answer'])}{would}</td><td>{cites}</td>"
             f"<td>{q['confidence']:.3f}</td><td class='verdict'>{escape(label)}</td></tr>")
 
 
@@ -216,6 +218,6 @@ table.metrics th{text-align:left;font-weight:normal;padding:2px 12px 2px 0;color
 #questions th,#questions td{border-bottom:1px solid #e4e4e4;padding:4px 6px;vertical-align:top;text-align:left}
 #questions tr.miss td.verdict{color:#c0392b;font-weight:bold} #questions tr.ok td.verdict{color:#2e8b57}
 #questions.only-misses tr.ok{display:none}
-.turn,.searched,.kind{color:#777;font-size:12px} .cite{margin-bottom:4px}
+.turn,.searched,.kind,.would{color:#777;font-size:12px} .cite{margin-bottom:4px}
 .verbatim{color:#2e8b57} .not-verbatim{color:#c0392b;font-weight:bold}
 """

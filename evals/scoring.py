@@ -22,6 +22,7 @@ class Verdict:
     answerable: bool
     answers: list[str]
     answer: str  # at the threshold: the abstention text when abstained
+    answer_without_abstention: str  # what it would have said ("" when unknown: a server's abstention)
     abstained: bool
     confidence: float
     hit: bool  # answerable and a gold answer is inside the answer given at the threshold
@@ -54,7 +55,8 @@ def judge(outcome: Outcome, documents: Mapping[str, str], threshold: float | Non
     return Verdict(
         id=gold.id, kind=gold.kind, question=gold.question, history=list(gold.history),
         searched_question=str(raw.get("searched_question", gold.question)), answerable=gold.answerable,
-        answers=list(gold.answers), answer=abstain_text if abstained else raw_text, abstained=abstained,
+        answers=list(gold.answers), answer=abstain_text if abstained else raw_text, answer_without_abstention=raw_text,
+        abstained=abstained,
         confidence=confidence, hit=hit, hit_without_abstention=hit_raw,
         f1=m.best_f1(raw_text, gold.answers) if gold.answerable and not abstained else 0.0, rank=rank, citations=shown,
         cited_gold=gold.answerable and m.contains_answer(" ".join(str(c["quote"]) for c in shown), gold.answers),
