@@ -133,7 +133,7 @@ def _delete_and_index(state: ServerState, doc_id: str) -> str:
     with state.build_lock:
         path = uploads.document_path(state.settings.docs_dir, lookup(state.index(), doc_id).doc_id)
         if path is not None:  # None: already removed from the folder by hand; the rebuild drops it
-            path.unlink()
+            uploads.remove(path)
         state.engine.build()
         return state.index().generation
 

@@ -24,7 +24,7 @@ from rag.errors import (
 )
 from rag.settings import Settings
 from server.state import BusyError, NotReadyError
-from server.uploads import TooLargeError, UnsupportedTypeError
+from server.uploads import StorageError, TooLargeError, UnsupportedTypeError
 
 log = logging.getLogger("server")
 
@@ -32,6 +32,7 @@ log = logging.getLogger("server")
 STATUS_FOR: tuple[tuple[type[Exception], int], ...] = (
     (UnsupportedTypeError, 415),
     (TooLargeError, 413),
+    (StorageError, 500),
     (DocumentNotFoundError, 404),
     (DocumentError, 422),
     (ConfigError, 422),

@@ -25,6 +25,10 @@ class TooLargeError(DocumentError):
     """The upload is over the size limit."""
 
 
+class StorageError(DocumentError):
+    """The documents folder can't be written (permissions, full disk): the server's problem, not the client's."""
+
+
 def safe_name(filename: str) -> str:
     """A file name that can't leave the folder, hide itself or surprise a shell; keeps the suffix.
 
@@ -58,9 +62,12 @@ def free_name(folder: Path, name: str) -> str:
 def store_upload(folder: Path, filename: str, source: BinaryIO, max_bytes: int) -> str:
     """Copy an upload into `folder` under a safe, unused name, atomically; returns the new document id."""
     name = safe_name(filename)
-    folder.mkdir(parents=True, exist_ok=True)
-    # A hidden temporary name: the loader skips it if a build runs while it is being written.
-    fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        # A hidden temporary name: the loader skips it if a build runs while it is being written.
+        fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise StorageError(f"can't write to the documents folder ({exc.strerror})") from exc
     try:
         written = 0
         with os.fdopen(fd, "wb") as out:
@@ -75,10 +82,21 @@ def store_upload(folder: Path, filename: str, source: BinaryIO, max_bytes: int) 
             raise DocumentError("the file is empty")
         name = free_name(folder, name)
         os.replace(tmp, folder / name)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise StorageError(f"can't write to the documents folder ({exc.strerror})") from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return name
+
+
+def remove(path: Path) -> None:
+    """Delete a document's file (a symlink itself, never its target)."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise StorageError(f"can't delete the file from the documents folder ({exc.strerror})") from exc
 
 
 def document_path(folder: Path, doc_id: str) -> Path | None:

@@ -176,3 +176,15 @@ def test_readers_keep_the_previous_index_while_an_upload_is_indexed(own_engine: 
         assert "tamsin.txt" in [d["doc_id"] for d in c.get("/api/documents").json()]
         answer = c.post("/api/ask", json={"question": "When does the Tamsin observatory open its dome?"}).json()
         assert answer["passages"][0]["doc_id"] == "tamsin.txt", answer  # searched in the new generation
+
+
+def test_an_unwritable_documents_folder_gives_a_clear_error(own_engine: Engine, tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the documents folder should be", encoding="utf-8")
+    settings = replace(own_engine.settings, docs_dir=blocked)
+    with TestClient(create_app(settings, own_engine)) as c:
+        wait_ready(c)
+        code, body = _upload(c, "notes.txt", b"Some words.\n")
+    assert code == 500
+    assert "can't write to the documents folder" in str(body["detail"])
+    assert str(tmp_path) not in str(body)
