@@ -27,19 +27,28 @@ HERE = Path(__file__).resolve().parent
 TEMPLATES = Jinja2Templates(env=jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True))
 # Every request but the few cheap ones can be in flight at once up to this multiple of the question limit.
 IN_FLIGHT_FACTOR = 4
+FOLLOW_S = 5.0  # how often to look for an index generation built outside the server (one small file read)
 
 
-def create_app(settings: Settings, engine: Engine | None = None, warm_up: bool = True) -> FastAPI:
+def create_app(settings: Settings, engine: Engine | None = None, warm_up: bool = True, follow_s: float = FOLLOW_S) -> FastAPI:
     """Build the app over one settings object; `engine` lets tests share a loaded one.
 
     With `warm_up`, the model and index load in a worker thread at start; /healthz says ready when done.
+    Every `follow_s` seconds the server picks up a generation built by another process.
     """
     state = ServerState(settings, engine or Engine(settings))
+
+    async def follow() -> None:
+        while True:
+            await asyncio.sleep(follow_s)
+            await run_in_threadpool(state.follow_index)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(run_in_threadpool(state.warm_up)) if warm_up else None
+        follower = asyncio.create_task(follow())
         yield
+        follower.cancel()
         if task is not None:
             await task
 

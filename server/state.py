@@ -57,6 +57,7 @@ class ServerState:
     engine: Engine
     ready: bool = False
     error: str | None = None
+    follow_error: str | None = None
     ask_gate: Gate = field(init=False)
     # Uploads and deletes change the docs folder and rebuild: one at a time, a few may wait.
     build_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -87,6 +88,21 @@ class ServerState:
         self.ready = True
         log.info("ready: %d documents, %d chunks", len(self.engine.index.documents), self.engine.index.chunk_count)
 
+
+    def follow_index(self) -> None:
+        """Serve a generation built by another process (`rag index` in a terminal); keep the current one if it won't load."""
+        if not self.ready or not self.build_lock.acquire(blocking=False):
+            return  # still starting, or our own build will reload when it is done
+        try:
+            if self.engine.reload():
+                log.info("now serving %s (built outside the server)", self.engine.index.generation)
+            self.follow_error = None
+        except RagError as exc:
+            if str(exc) != self.follow_error:  # say it once, not every few seconds
+                log.warning("still serving %s: the index on disk does not load: %s", self.engine.index.generation, exc)
+            self.follow_error = str(exc)
+        finally:
+            self.build_lock.release()
 
     def index(self) -> LoadedIndex:
         """The served generation; NotReadyError until warm-up is done, so no request loads it on the event loop."""

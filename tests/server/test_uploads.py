@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from serverkit import wait_ready
+from serverkit import private_engine, wait_ready
 
+from rag.embedder import Embedder
 from rag.engine import Engine
 from rag.indexer import BuildReport
 from server.app import create_app
@@ -188,3 +190,15 @@ def test_an_unwritable_documents_folder_gives_a_clear_error(own_engine: Engine, 
     assert code == 500
     assert "can't write to the documents folder" in str(body["detail"])
     assert str(tmp_path) not in str(body)
+
+
+def test_an_index_built_outside_the_server_is_picked_up(tmp_path: Path, embedder: Embedder) -> None:
+    engine = private_engine(tmp_path, embedder)
+    with TestClient(create_app(engine.settings, engine, follow_s=0.1)) as c:
+        wait_ready(c)
+        (engine.settings.docs_dir / "kiln.txt").write_text("The Arden kiln fires pottery twice a week.\n", encoding="utf-8")
+        Engine(engine.settings, embedder).build()  # as `rag index` in another terminal would
+        deadline = time.monotonic() + 30
+        while "kiln.txt" not in [d["doc_id"] for d in c.get("/api/documents").json()] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "kiln.txt" in [d["doc_id"] for d in c.get("/api/documents").json()]
