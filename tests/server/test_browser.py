@@ -127,7 +127,7 @@ def test_chat_page_end_to_end(live: LiveServer, browser: Browser, tmp_path: Path
     doc.close()
 
     ARTIFACTS.mkdir(exist_ok=True)
-    page.locator(".turn").nth(0).scroll_into_view_if_needed()
+    page.locator(".turn").nth(2).scroll_into_view_if_needed()  # the hostile quotes, shown as text
     page.screenshot(path=str(ARTIFACTS / "chat.png"))
     assert watch.dialogs == [], watch.dialogs
     assert watch.problems == [], watch.problems
