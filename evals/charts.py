@@ -45,6 +45,18 @@ def bin_counts(values: Sequence[float], bins: int, lo: float, hi: float) -> list
     return counts
 
 
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5 or 5 times a power of ten that is at least `value`, so five ticks are round.
+
+    >>> nice_ceiling(136.0), nice_ceiling(0.7), nice_ceiling(1531.0)
+    (200.0, 1.0, 2000.0)
+    """
+    if value <= 0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(value))
+    return next(step * power for step in (1.0, 2.0, 2.5, 5.0, 10.0) if step * power >= value)
+
+
 def histogram(title: str, series: Sequence[Series], lo: float, hi: float, bins: int = 20, x_label: str = "",
               markers: Sequence[Marker] = (), as_share: bool = False) -> str:
     """Side-by-side bars per bin for each series; with `as_share`, each series is scaled to its own total."""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evals.metrics import normalise
 from rag.errors import ConfigError
 
 _ROLES = ("user", "assistant")
@@ -87,6 +89,20 @@ def parse_gold_line(raw: str, number: int, path: Path | str = "<gold>") -> GoldQ
         history=_history(obj.get("history"), where), doc_id=_optional_text(obj, "doc_id", where),
         kind=_optional_text(obj, "kind", where), line=number,
     )
+
+
+def check_against_documents(questions: Sequence[GoldQuestion], documents: Mapping[str, str], path: Path | str) -> list[str]:
+    """Refuse a `doc_id` that names no document; return a warning for each answerable question none of whose
+    answers appears in the documents (it can never be hit: usually a typo or a paraphrased answer)."""
+    texts = {doc_id: normalise(text) for doc_id, text in documents.items()}
+    warnings = []
+    for q in questions:
+        if q.doc_id is not None and q.doc_id not in texts:
+            raise ConfigError(f"{path}:{q.line}: doc_id {q.doc_id!r} is not a document of the documents folder")
+        scope = [texts[q.doc_id]] if q.doc_id is not None else list(texts.values())
+        if q.answerable and not any(normalise(a) in text for a in q.answers for text in scope):
+            warnings.append(f"{path}:{q.line}: no answer of question {q.id!r} appears verbatim in the documents")
+    return warnings
 
 
 def _text(value: Any, name: str, where: str) -> str:

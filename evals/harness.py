@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evals import report as out
-from evals.gold import load_gold
+from evals.gold import check_against_documents, load_gold
 from evals.metrics import calibrate_threshold
 from evals.runner import RETRIEVAL_K, run_local, run_remote
 from evals.scoring import at_threshold, judge, summarise
@@ -93,6 +93,9 @@ def main(args: argparse.Namespace, settings: Settings, embedder: Embedder | None
         raise ConfigError("--target-false-abstention must be between 0 and 1")
     questions = load_gold(args.gold)
     documents = _documents(settings)
+    gold_warnings = check_against_documents(questions, documents, args.gold)
+    for warning in gold_warnings:
+        print(f"rag eval: warning: {warning}", file=sys.stderr)
     build_s: float | None = None
     if args.url:
         outcomes = run_remote(args.url, questions, progress=settings.progress)
@@ -125,7 +128,7 @@ def main(args: argparse.Namespace, settings: Settings, embedder: Embedder | None
                      "abstain_threshold": settings.abstain_threshold, "max_answer_words": settings.max_answer_words,
                      "index_dir": None if args.url else str(settings.index_dir)},
         **summary, "calibration": calibration, "questions": [v.to_dict() for v in verdicts],
-        "note": (_URL_NOTE if args.url else ""),
+        "note": (_URL_NOTE if args.url else ""), "gold_warnings": gold_warnings,
     }
     args.out.mkdir(parents=True, exist_ok=True)
     out.write_json(report, args.out / "report.json")

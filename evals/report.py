@@ -180,7 +180,7 @@ def _charts(report: Mapping[str, Any]) -> str:
     latencies = [q["seconds"] * 1000 for q in qs]
     latency = charts.histogram(
         "Latency per question", [charts.Series("questions", latencies, charts.BLUE)], 0.0,
-        max(latencies, default=1.0) * 1.05, bins=24, x_label="milliseconds",
+        charts.nice_ceiling(max(latencies, default=1.0)), bins=25, x_label="milliseconds",
         markers=[charts.Marker("p50", metrics["latency_p50_ms"] or 0.0, charts.GREEN),
                  charts.Marker("p95", metrics["latency_p95_ms"] or 0.0, charts.RED)],
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.gold import load_gold
+from evals.gold import check_against_documents, load_gold
 from evals.metrics import normalise
 from rag.errors import ConfigError
 
@@ -101,3 +101,28 @@ def test_gold_questions_paraphrase_rather_than_copy_the_article() -> None:
         qw = re.findall(r"[\w'’-]+", q.question.lower())
         copied = [g for g in (tuple(qw[i : i + 5]) for i in range(len(qw) - 4)) if g in article_5grams]
         assert not copied, (q.id, copied)
+
+
+def test_gold_checked_against_documents_refuses_unknown_doc_id_and_warns_on_unfindable_answers(tmp_path: Path) -> None:
+    docs = {"a.txt": "Rubio met  Lavrov.", "b.txt": "Kellogg spoke in Munich."}
+    rows = [
+        {"id": "ok", "question": "Who met Lavrov?", "answers": ["rubio met lavrov"], "answerable": True, "doc_id": "a.txt"},
+        {"id": "wrong-doc", "question": "Where?", "answers": ["Munich"], "answerable": True, "doc_id": "a.txt"},
+        {"id": "typo", "question": "Where?", "answers": ["Munchen"], "answerable": True},
+        {"id": "none", "question": "When?", "answers": [], "answerable": False},
+    ]
+    path = write(tmp_path, *(json.dumps(r) for r in rows))
+    assert check_against_documents(load_gold(path), docs, path) == [
+        f"{path}:2: no answer of question 'wrong-doc' appears verbatim in the documents",
+        f"{path}:3: no answer of question 'typo' appears verbatim in the documents",
+    ]
+    missing = write(tmp_path, json.dumps({**rows[0], "doc_id": "c.txt"}))
+    with pytest.raises(ConfigError, match=r"gold.jsonl:1: doc_id 'c.txt' is not a document"):
+        check_against_documents(load_gold(missing), docs, missing)
+
+
+def test_project_and_squad_gold_answers_are_all_findable() -> None:
+    seed = {SEED.name: SEED.read_text(encoding="utf-8")}
+    assert check_against_documents(load_gold(GOLD), seed, GOLD) == []
+    article = SQUAD.parent / "docs" / "Computational_complexity_theory.txt"
+    assert check_against_documents(load_gold(SQUAD), {article.name: article.read_text(encoding="utf-8")}, SQUAD) == []
