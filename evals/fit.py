@@ -34,6 +34,7 @@ class Row:
     """One question as the composer sees it."""
 
     group: str
+    kind: str
     weight: float
     answerable: bool
     ranked: list[Candidate]
@@ -67,7 +68,8 @@ def collect(set_no: int, docs: Path, gold: Path, weight: float, settings: Settin
         texts = [index.sentence_text(c.sentence_id) for c in ranked]
         labels = np.array([any(_norm(a) in _norm(t) for a in q["answers"]) for t in texts])
         group = f"{set_no}:{q.get('paragraph', q['id'])}"
-        rows.append(Row(group, weight, bool(q["answerable"]), ranked, info, index, labels, np.array([len(t.split()) for t in texts])))
+        kind = q.get("kind") or ("answerable" if q["answerable"] else "unanswerable")
+        rows.append(Row(group, kind, weight, bool(q["answerable"]), ranked, info, index, labels, np.array([len(t.split()) for t in texts])))
     return rows
 
 
@@ -88,10 +90,16 @@ def fit_ranker(rows: list[Row], c: float = 0.1) -> np.ndarray:
     return np.asarray(model.coef_[0], dtype=np.float32)
 
 
+RELEVANCE_FLOOR = Settings().relevance_floor
+MAX_COS = QUESTION_FEATURES.index("max_cos")
+
+
 def fit_abstainer(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float = 0.01) -> tuple[np.ndarray, float]:
     """Sign-constrained, weighted logistic regression over standardised features; returns raw-unit weights and bias."""
     from scipy.optimize import minimize
 
+    on_topic = x[:, MAX_COS] >= RELEVANCE_FLOOR  # off-topic questions are abstained on before the model is asked
+    x, y, weight = x[on_topic], y[on_topic], weight[on_topic]
     mu, sd = x.mean(0), x.std(0) + 1e-6
     z = (x - mu) / sd
     yf = y.astype(float)
@@ -105,6 +113,11 @@ def fit_abstainer(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float = 
     p = minimize(loss, np.zeros(x.shape[1] + 1), bounds=bounds, method="L-BFGS-B").x
     w = p[:-1] / sd
     return w.astype(np.float32), float(p[-1] - w @ mu)
+
+
+def _gated(qx: np.ndarray, aw: np.ndarray, ab: float) -> np.ndarray:
+    """Model logits, with off-topic questions pushed to the bottom as the composer does."""
+    return np.where(qx[:, MAX_COS] >= RELEVANCE_FLOOR, qx @ aw + ab, -20.0)
 
 
 def rescored(row: Row, w: np.ndarray) -> list[Candidate]:
@@ -152,7 +165,7 @@ def main() -> None:
         w = fit_ranker([r for r, t in zip(rows, train) if t])
         qx = np.array([question_features(rescored(r, w), r.info, r.index) for r in rows])
         aw, ab = fit_abstainer(qx[train], y[train], sample_w[train])
-        logits[~train] = qx[~train] @ aw + ab
+        logits[~train] = _gated(qx[~train], aw, ab)
         for i in np.flatnonzero(~train):
             top1[i], top2[i] = answer_hits(rows[i], w)
     sel = first_set & y
@@ -166,13 +179,31 @@ def main() -> None:
     w = fit_ranker(rows)
     qx = np.array([question_features(rescored(r, w), r.info, r.index) for r in rows])
     aw, ab = fit_abstainer(qx, y, sample_w)
-    full = qx @ aw + ab
+    full = _gated(qx, aw, ab)
     threshold = float(np.quantile(full[sel], args.target_false_abstention))
     print(f"fitted on all: abstain_threshold = {1 / (1 + np.exp(-threshold)):.3f}; per set (answered-answerable, abstained-unanswerable):")
     keep = full >= threshold
     for n in range(len(args.sets)):
         in_set = np.array([r.group.startswith(f"{n}:") for r in rows])
         print(f"  set {n}: {np.mean(keep[in_set & y]):.3f} answered, {np.mean(~keep[in_set & ~y]):.3f} abstained")
+    print("trade-off (threshold set by the first set's false abstention):")
+    kinds = sorted({(r.group.split(":")[0], r.kind) for r in rows})
+    for far in (0.02, 0.04, 0.06, 0.08, 0.10):
+        t = float(np.quantile(full[sel], far))
+        cells = []
+        for set_no, kind in kinds:
+            m = np.array([r.group.startswith(f"{set_no}:") and r.kind == kind for r in rows])
+            share = np.mean(full[m] >= t) if kind in ("fact", "follow-up", "answerable") else np.mean(full[m] < t)
+            cells.append(f"{set_no}/{kind} {share:.2f}")
+        print(f"  false abstention {far:.2f} (p={1 / (1 + np.exp(-t)):.3f}): " + ", ".join(cells))
+    for n in range(1, len(args.sets)):
+        m = np.array([r.group.startswith(f"{n}:") for r in rows])
+        floor = float(full[m & y].min()) - 1e-6
+        print(
+            f"  answering every answerable question of set {n} needs threshold <= {1 / (1 + np.exp(-floor)):.3f}: "
+            f"first set then abstains on {np.mean(full[first_set & ~y] < floor):.2f} of its unanswerable, "
+            f"{np.mean(full[sel] < floor):.2f} of its answerable"
+        )
     print("RANK_WEIGHTS =", [round(float(v), 3) for v in w])
     print("ABSTAIN_WEIGHTS =", [round(float(v), 3) for v in aw])
     print("ABSTAIN_BIAS =", round(ab, 3))

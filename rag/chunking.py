@@ -109,14 +109,20 @@ def chunk_sentences(sentences: list[Span], text: str, size: int, overlap: int, m
 
 
 def _paragraph_groups(sentences: list[Span], text: str) -> list[list[int]]:
-    """Indices of sentences grouped by the blank-line paragraph they fall in."""
+    """Indices of sentences grouped by paragraph.
+
+    A paragraph ends at a blank line, or at a line break right after a finished sentence (news and handbooks
+    often put one paragraph on each line); a line break inside running prose does not end one.
+    """
     groups: list[list[int]] = []
-    prev_end: int | None = None
+    prev: Span | None = None
     for i, s in enumerate(sentences):
-        if prev_end is None or _BLANK_LINE.search(text, prev_end, s.start):
+        gap = text[prev.end : s.start] if prev else ""
+        ends_paragraph = "\n" in gap and (text[prev.end - 1] in ".!?\u2026\"\u201d\u2019)" if prev else False)
+        if prev is None or _BLANK_LINE.search(gap) or ends_paragraph:
             groups.append([])
         groups[-1].append(i)
-        prev_end = s.end
+        prev = s
     return groups
 
 

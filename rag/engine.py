@@ -80,7 +80,7 @@ class Engine:
         t3 = time.perf_counter()
         info = question_info(searched)
         ranked = candidates(index, hits[: self.settings.top_k], qvec, info)
-        conf = confidence(question_features(ranked, info, index)) if ranked else 0.0
+        conf = confidence(question_features(ranked, info, index), self.settings.relevance_floor) if ranked else 0.0
         abstained = conf < self.settings.abstain_threshold
         text, citations = ("", ()) if abstained else compose(index, ranked, self.settings.max_answer_words)
         passages = tuple(

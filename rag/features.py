@@ -96,16 +96,34 @@ def _names(text: str) -> list[str]:
 
 
 def weighted_overlap(query_tokens: tuple[str, ...] | list[str], text_tokens: set[str], idf: dict[str, float]) -> float:
-    """IDF-weighted share of the query's tokens found in the text (0..1).
+    """IDF-weighted share of the query's tokens found in the text (0..1), counting close word forms.
 
     >>> weighted_overlap(["a", "b"], {"a"}, {"a": 3.0, "b": 1.0})
     0.75
+    >>> weighted_overlap(["europ"], {"european"}, {})
+    1.0
     """
     default = max(idf.values(), default=1.0)
-    total = sum(idf.get(t, default) for t in set(query_tokens))
+    wanted = set(query_tokens)
+    total = sum(idf.get(t, default) for t in wanted)
     if total == 0:
         return 0.0
-    return sum(idf.get(t, default) for t in set(query_tokens) if t in text_tokens) / total
+    return sum(idf.get(t, default) for t in wanted if matches(t, text_tokens)) / total
+
+
+def matches(token: str, text_tokens: set[str]) -> bool:
+    """True when the token, or a longer or shorter form sharing its first five letters or more, is in the text.
+
+    The stemmer leaves pairs such as "europ"/"european" and "russia"/"russian" apart; a shared stem of five
+    letters or more joins them.
+    >>> matches("russia", {"russian"}), matches("cat", {"catalog"})
+    (True, False)
+    """
+    if token in text_tokens:
+        return True
+    if len(token) < 5:
+        return False
+    return any(len(other) >= 5 and (other.startswith(token) or token.startswith(other)) for other in text_tokens)
 
 
 def novelty(query_tokens: tuple[str, ...], text_tokens: set[str]) -> float:
