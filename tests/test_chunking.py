@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -71,7 +73,7 @@ def test_every_sentence_and_chunk_quotes_the_text_exactly(text: str, size: int, 
     for s in sentences:
         quote = text[s.start : s.end]
         assert quote and quote == quote.strip()
-    assert all(a.end <= b.start for a, b in zip(sentences, sentences[1:]))
+    assert all(a.end <= b.start for a, b in pairwise(sentences))
     # Nothing but whitespace is lost between sentences.
     covered = "".join(text[s.start : s.end] for s in sentences)
     assert "".join(covered.split()) == "".join(text.split())

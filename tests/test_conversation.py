@@ -23,7 +23,11 @@ def test_standalone_question_keeps_possessive() -> None:
 
 
 def test_standalone_question_uses_latest_user_subject() -> None:
-    history = [*KELLOGG, {"role": "user", "content": "Where did Marco Rubio arrive on Saturday?"}, {"role": "assistant", "content": "In Israel."}]
+    history = [
+        *KELLOGG,
+        {"role": "user", "content": "Where did Marco Rubio arrive on Saturday?"},
+        {"role": "assistant", "content": "In Israel."},
+    ]
     assert standalone_question("Who did he speak with?", history) == "Who did Marco Rubio speak with?"
 
 
@@ -33,7 +37,8 @@ def test_standalone_question_expands_elliptic_follow_up() -> None:
 
 
 def test_standalone_question_leaves_self_contained_question_alone() -> None:
-    assert standalone_question("Where will the Saudi Arabia meeting take place?", KELLOGG) == "Where will the Saudi Arabia meeting take place?"
+    question = "Where will the Saudi Arabia meeting take place?"
+    assert standalone_question(question, KELLOGG) == question
 
 
 def test_standalone_question_ignores_malformed_turns() -> None:

@@ -13,6 +13,7 @@ from rag.loaders import decode_text, html_text, load_file, load_folder
 from tests.pdfmake import simple_pdf
 
 LIMIT = 1_000_000
+_WESTERN = "na\u00efve r\u00e9sum\u00e9 \u2013 \u201cquoted\u201d costs \u20ac5"
 
 
 def _reasons(docs: Path) -> dict[str, str]:
@@ -120,7 +121,7 @@ def test_load_folder_survives_symlink_loop_and_fifo(tmp_path: Path) -> None:
     [
         ("Caf\u00e9 cr\u00e8me".encode("utf-16"), "Caf\u00e9 cr\u00e8me"),
         ("\ufeffBOM text".encode(), "BOM text"),
-        ("na\u00efve r\u00e9sum\u00e9 \u2013 \u201cquoted\u201d costs \u20ac5".encode("cp1252"), "na\u00efve r\u00e9sum\u00e9 \u2013 \u201cquoted\u201d costs \u20ac5"),
+        (_WESTERN.encode("cp1252"), _WESTERN),
     ],
 )
 def test_decode_text_handles_bom_utf16_and_cp1252(raw: bytes, text: str) -> None:
