@@ -21,14 +21,14 @@ FEATURES = (
 )
 # Weights for ranking sentences and for the abstention logit; fitted on the development sets by evals/fit.py.
 RANK_WEIGHTS = np.array(
-    [1.499, 1.224, 1.699, 1.758, 2.227, 0.26, 0.15, 0.694, 0.233, 1.002, 1.187, 1.499, 1.224, 0.466, 0.891], dtype=np.float32
+    [1.439, 1.151, 1.668, 1.34, 2.062, 0.482, 0.186, 0.445, 0.195, 1.108, 1.224, 1.439, 1.151, 0.317, 0.915], dtype=np.float32
 )
 ABSTAIN_WEIGHTS = np.array(
-    [0.0, 0.0, 0.0, 2.139, 0.0, 0.0, 1.272, 0.0, 0.0, 0.0, 1.499, 0.0, 0.0, 0.0, 0.0,
-     0.0, 0.0, 0.0, 0.0, 0.22, 0.0, 0.0, 0.0, -2.743],
+    [0.0, 0.0, 0.0, 2.026, 0.0, 0.0, 1.206, 0.0, 0.0, 0.0, 1.487, 0.0, 0.0, 0.0, 0.0,
+     0.0, 0.0, 0.0, 0.0, 0.221, 0.0, 0.0, 0.0, -2.742],
     dtype=np.float32,
 )
-ABSTAIN_BIAS = -2.58
+ABSTAIN_BIAS = -2.471
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int) -> tupl
 
 
 # The runner-up is quoted too when its score is this close to the best: the ranker can't tell them apart.
-SECOND_MARGIN = 2.0
+SECOND_MARGIN = 3.0
 MIN_QUOTE_WORDS = 8
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
@@ -62,6 +63,7 @@ class Bm25:
 
     def __init__(self, retriever: object) -> None:
         self._retriever = retriever
+        self._sorted_vocab: list[str] | None = None
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> Bm25:
@@ -85,13 +87,31 @@ class Bm25:
         self._retriever.save(str(folder), allow_pickle=False)  # type: ignore[attr-defined]
 
     def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every chunk for the query (zeros when no query word is indexed)."""
+        """BM25 score of every chunk for the query (zeros when no query word is indexed).
+
+        Each query word also matches indexed words sharing its first five letters or more ("europ" finds
+        "european"), forms the stemmer leaves apart.
+        """
         vocab = self._retriever.vocab_dict  # type: ignore[attr-defined]
-        ids = [vocab[t] for t in tokens(query) if t in vocab]
+        ids = sorted({vocab[t] for word in tokens(query) for t in self.related(word) if t in vocab})
         n = int(self._retriever.scores["num_docs"])  # type: ignore[attr-defined]
         if not ids:
             return np.zeros(n, dtype=np.float32)
         return np.asarray(self._retriever.get_scores_from_ids(ids), dtype=np.float32)  # type: ignore[attr-defined]
+
+    def related(self, token: str) -> list[str]:
+        """Indexed words equal to the token, or sharing a stem of five letters or more with it."""
+        if len(token) < 5:
+            return [token]
+        if self._sorted_vocab is None:
+            self._sorted_vocab = sorted(t for t in self._retriever.vocab_dict if t)  # type: ignore[attr-defined]
+        words_ = self._sorted_vocab
+        out = [token[:k] for k in range(5, len(token)) if token[:k] in self._retriever.vocab_dict]  # type: ignore[attr-defined]
+        i = bisect.bisect_left(words_, token)
+        while i < len(words_) and words_[i].startswith(token):
+            out.append(words_[i])
+            i += 1
+        return out or [token]
 
 
 def idf_table(texts: Iterable[str]) -> dict[str, float]:
