@@ -1,0 +1,65 @@
+"""The engine end to end on the seed: verbatim cited answers, abstention, follow-ups."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.engine import Engine
+from rag.errors import ConfigError
+
+pytestmark = pytest.mark.slow
+
+
+def _assert_verbatim(engine: Engine, answer_dict: dict) -> None:
+    for c in answer_dict["citations"]:
+        text = engine.index.documents[c["doc_id"]].text
+        assert text[c["start"] : c["end"]] == c["quote"]
+        assert f"[{c['n']}]" in answer_dict["answer"]
+
+
+def test_ask_answers_with_a_verbatim_cited_quote(seed_engine: Engine) -> None:
+    answer = seed_engine.ask("Which committee does Mike McCaul chair?")
+    body = answer.to_dict()
+    assert not answer.abstained
+    assert "House Foreign Affairs Committee" in answer.answer
+    assert 1 <= len(answer.citations) <= 2 and len(answer.answer.split()) <= 65
+    _assert_verbatim(seed_engine, body)
+    assert set(body) >= {"question", "answer", "abstained", "citations", "passages", "searched_question", "timings_ms"}
+    assert body["timings_ms"]["total"] > 0 and body["passages"]
+
+
+def test_ask_abstains_on_unrelated_question(seed_engine: Engine) -> None:
+    answer = seed_engine.ask("What is the boiling point of water at sea level?")
+    assert answer.abstained and not answer.citations
+    assert "don't say" in answer.answer
+    assert answer.passages  # the closest passages are still offered
+
+
+def test_ask_resolves_follow_up_from_history(seed_engine: Engine) -> None:
+    history = [
+        {"role": "user", "content": "Who is Keith Kellogg?"},
+        {"role": "assistant", "content": seed_engine.ask("Who is Keith Kellogg?").answer},
+    ]
+    answer = seed_engine.ask("What did he say about Europe?", history)
+    assert answer.searched_question == "What did Keith Kellogg say about Europe?"
+    assert not answer.abstained
+    assert "European nations would not be part of the negotiations" in answer.answer
+    _assert_verbatim(seed_engine, answer.to_dict())
+
+
+def test_ask_top_k_controls_passages_not_the_answer(seed_engine: Engine) -> None:
+    few, many = seed_engine.ask("Where will the talks be held?", top_k=2), seed_engine.ask("Where will the talks be held?", top_k=8)
+    assert len(few.passages) == 2 and len(many.passages) == 8
+    assert few.answer == many.answer
+
+
+def test_ask_rejects_empty_question(seed_engine: Engine) -> None:
+    with pytest.raises(ConfigError, match="empty"):
+        seed_engine.ask("   ")
+
+
+def test_clipped_quotes_stay_verbatim(seed_engine: Engine) -> None:
+    for question in ("Who will attend the meeting?", "How could the US pressure Russia?", "What did Trump say about Putin?"):
+        body = seed_engine.ask(question).to_dict()
+        _assert_verbatim(seed_engine, body)
+        assert sum(len(c["quote"].split()) for c in body["citations"]) <= 60
