@@ -30,7 +30,8 @@ def test_cli_ask_json_prints_the_api_object(seed_settings: Settings, seed_engine
 
 @pytest.mark.slow
 def test_cli_ask_plain_lists_citations(seed_settings: Settings, seed_engine: object) -> None:
-    result = _rag("ask", "Which committee does Mike McCaul chair?", "--docs", str(seed_settings.docs_dir), "--index", str(seed_settings.index_dir))
+    where = ["--docs", str(seed_settings.docs_dir), "--index", str(seed_settings.index_dir)]
+    result = _rag("ask", "Which committee does Mike McCaul chair?", *where)
     assert result.returncode == 0, result.stderr
     assert "House Foreign Affairs Committee" in result.stdout and "[1] " in result.stdout
 
@@ -47,7 +48,9 @@ def test_cli_index_missing_docs_folder_fails_in_one_line(tmp_path: Path, capsys:
     assert code == 1 and "documents folder not found" in capsys.readouterr().err
 
 
-def test_cli_bad_environment_value_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_bad_environment_value_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("RAG_TOP_K", "many")
     assert main(["ask", "x", "--index", str(tmp_path)]) == 1
     assert "RAG_TOP_K='many' is not a valid int" in capsys.readouterr().err
