@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from evals.bench_common import Served, median, percentile, post, rss_mb, serve
+from evals.bench_common import Client, Served, median, percentile, rss_mb, serve
 from rag.embedder import Embedder
 
 WRK = "/usr/bin/wrk"
@@ -33,8 +33,9 @@ def cold_start(docs: Path, index: Path, work: Path, repeats: int, env: dict[str,
 
 def latency(served: Served, questions: list[dict[str, Any]], embedder: Embedder, rounds: int) -> dict[str, Any]:
     """POST /api/ask over every question `rounds` times, against one raw question encode measured in the same run."""
+    client = Client(served.url)
     for body in questions[:3]:
-        post(f"{served.url}/api/ask", body)  # first requests pay one-off costs (lazy imports, caches)
+        client.post("/api/ask", body)  # first requests pay one-off costs (lazy imports, caches)
     embedder.encode_one("warm up")
     http: list[float] = []
     raw: list[float] = []
@@ -46,10 +47,11 @@ def latency(served: Served, questions: list[dict[str, Any]], embedder: Embedder,
             embedder.encode_one(body["question"])
             raw.append(time.perf_counter() - started)
             started = time.perf_counter()
-            answer = post(f"{served.url}/api/ask", body)
+            answer = client.post("/api/ask", body)
             http.append(time.perf_counter() - started)
             for stage in STAGES:
                 stages[stage].append(float(answer.get("timings_ms", {}).get(stage, 0.0)))
+    client.close()
     p50 = median(http) * 1000
     return {
         "requests": len(http),

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,8 @@ def export(source: Path, target: Path) -> None:
 
     dummy = tuple(torch.ones(2, 16, dtype=torch.long) for _ in _INPUTS)
     axes = {name: {0: "batch", 1: "tokens"} for name in (*_INPUTS, "token_embeddings")}
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer notes about shape checks baked in: the dynamic axes are verified in tests
         torch.onnx.export(  # the TorchScript exporter: the dynamo one needs onnxscript, which we don't ship
             _Tokens(model), dummy, str(target), input_names=list(_INPUTS), output_names=["token_embeddings"],
             dynamic_axes=axes, opset_version=17, dynamo=False,
