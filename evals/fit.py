@@ -192,13 +192,13 @@ def main() -> None:
         t = float(np.quantile(full[sel], far))
         cells = []
         for set_no, kind in kinds:
-            m = np.array([r.group.startswith(f"{set_no}:") and r.kind == kind for r in rows])
-            share = np.mean(full[m] >= t) if kind in ("fact", "follow-up", "answerable") else np.mean(full[m] < t)
+            of_kind = np.array([r.group.startswith(f"{set_no}:") and r.kind == kind for r in rows])
+            share = np.mean(full[of_kind] >= t) if kind in ("fact", "follow-up", "answerable") else np.mean(full[of_kind] < t)
             cells.append(f"{set_no}/{kind} {share:.2f}")
         print(f"  false abstention {far:.2f} (p={1 / (1 + np.exp(-t)):.3f}): " + ", ".join(cells))
     for n in range(1, len(args.sets)):
-        m = np.array([r.group.startswith(f"{n}:") for r in rows])
-        floor = float(full[m & y].min()) - 1e-6
+        of_set = np.array([r.group.startswith(f"{n}:") for r in rows])
+        floor = float(full[of_set & y].min()) - 1e-6
         print(
             f"  answering every answerable question of set {n} needs threshold <= {1 / (1 + np.exp(-floor)):.3f}: "
             f"first set then abstains on {np.mean(full[first_set & ~y] < floor):.2f} of its unanswerable, "

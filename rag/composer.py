@@ -65,14 +65,14 @@ def candidates(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, in
         has_prev = sid > 0 and t.sent_doc[sid - 1] == t.sent_doc[sid]
         prev = set(_sentence_tokens(index, sid - 1)) if has_prev else set()
         text = index.sentence_text(sid)
-        rank, p_dense, p_lex = best[sid]
+        p_rank, p_dense, p_lex = best[sid]
         rows.append([
             cos_of[sid],
             weighted_overlap(q_tokens, toks, index.idf),
             weighted_overlap(q_tokens, toks | prev, index.idf),
             p_dense,
             p_lex,
-            1.0 / (rank + 1),
+            1.0 / (p_rank + 1),
             type_match(info.kind, text),
             novelty(info.tokens, toks),
             _specific_share(info, toks),
