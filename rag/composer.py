@@ -21,14 +21,14 @@ FEATURES = (
 )
 # Weights for ranking sentences and for the abstention logit; fitted on the development sets by evals/fit.py.
 RANK_WEIGHTS = np.array(
-    [1.439, 1.151, 1.668, 1.34, 2.062, 0.482, 0.186, 0.445, 0.195, 1.108, 1.224, 1.439, 1.151, 0.317, 0.915], dtype=np.float32
+    [1.437, 1.149, 1.654, 1.323, 2.066, 0.486, 0.694, 0.439, 0.193, 1.112, 1.1, 1.437, 1.149, 0.327, 0.917], dtype=np.float32
 )
 ABSTAIN_WEIGHTS = np.array(
-    [0.0, 0.0, 0.0, 2.026, 0.0, 0.0, 1.206, 0.0, 0.0, 0.0, 1.487, 0.0, 0.0, 0.0, 0.0,
-     0.0, 0.0, 0.0, 0.0, 0.221, 0.0, 0.0, 0.0, -2.742],
+    [0.0, 0.0, 0.0, 1.997, 0.0, 0.0, 1.135, 0.0, 0.0, 0.0, 1.492, 0.0, 0.0, 0.0, 0.0,
+     0.0, 0.0, 0.0, 0.0, 0.168, 0.0, 0.0, 0.0, -2.756],
     dtype=np.float32,
 )
-ABSTAIN_BIAS = -2.471
+ABSTAIN_BIAS = -2.353
 
 
 @dataclass(frozen=True)

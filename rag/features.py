@@ -23,6 +23,7 @@ _NUMERIC_Q = re.compile(r"\bhow (?:many|much|long|old|far|large|big|often|fast)\
 _TIME_Q = re.compile(r"\bwhen\b|\bwhat (?:year|date|day|month|time|century|decade)\b|\bin which year\b", re.I)
 _PERSON_Q = re.compile(r"\bwho(?:m|se)?\b|\bwhich (?:person|official|leader|president|minister|envoy)\b", re.I)
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nor|neither|without|cannot|unable)\b|n['\u2019]t\b", re.I)
+_PLACE_PHRASE = re.compile(r"\b(?:in|at|to|from|near|inside|outside|across)\s+(?:the\s+)?[A-Z]")
 _PLACE_Q = re.compile(r"\bwhere\b|\bwhich (?:country|city|place|nation|state)\b|\bin what (?:country|city|place)\b", re.I)
 
 
@@ -85,7 +86,11 @@ def type_match(kind: str, sentence: str) -> float:
         return 1.0 if _NUMBER.search(sentence) else 0.0
     if kind == "time":
         return 1.0 if re.search(r"\d", sentence) or _MONTH.search(sentence) else 0.0
-    if kind in ("person", "place"):
+    if kind == "place":
+        if _PLACE_PHRASE.search(sentence):
+            return 1.0
+        return 0.5 if _names(sentence) else 0.0
+    if kind == "person":
         return 1.0 if _names(sentence) else 0.0
     return 0.5
 
