@@ -131,7 +131,16 @@ def load_file(path: Path, doc_id: str, max_bytes: int, pdf_timeout_s: float = 30
         title = text_title(text, markdown=suffix in (".md", ".markdown"))
     if not text.strip():
         raise DocumentError("no text (empty or whitespace only)")
-    return Document(doc_id, title or Path(doc_id).stem, text, hashlib.sha256(data).hexdigest(), size)
+    return Document(doc_id, title or file_title(doc_id), text, hashlib.sha256(data).hexdigest(), size)
+
+
+def file_title(doc_id: str) -> str:
+    """A title made from a file name, for documents that have none.
+
+    >>> file_title("news/us-russia_talks-2025.txt")
+    'us russia talks 2025'
+    """
+    return " ".join(Path(doc_id).stem.replace("_", " ").replace("-", " ").split())
 
 
 def decode_text(data: bytes) -> str:
@@ -154,13 +163,16 @@ def decode_text(data: bytes) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    matches = list(from_bytes(data[:1_000_000]))
-    if not matches:
-        raise DocumentError("undecodable text (unknown encoding)")
-    # Short texts fit several Western code pages equally well; prefer the common one, Windows-1252.
-    calmest = min(m.chaos for m in matches)
-    western = [m for m in matches if m.encoding == "cp1252" and m.chaos <= calmest + 0.1]
-    encoding = (western or matches)[0].encoding
+    sample = data[:1_000_000]
+    if sum(1 for b in sample if b < 0x80) >= 0.5 * len(sample) and _decodes(data, "cp1252"):
+        # Mostly-ASCII text with a few high bytes is, by far most often, Windows-1252 (Western Europe).
+        encoding = "cp1252"
+    else:
+        # Without a BOM, UTF-16/32 is not guessed.
+        matches = [m for m in from_bytes(sample) if not m.encoding.startswith(("utf_16", "utf_32"))]
+        if not matches:
+            raise DocumentError("undecodable text (unknown encoding)")
+        encoding = matches[0].encoding
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
@@ -182,7 +194,11 @@ def text_title(text: str, markdown: bool) -> str:
         for line in lines:
             if line.startswith("#"):
                 return line.lstrip("#").strip()[:120]
-    return lines[0][:120] if lines else ""
+    first = lines[0] if lines else ""
+    # A long first line that reads as a sentence is the start of the text, not its title.
+    if len(first.split()) > 14 or (first.endswith(".") and len(first.split()) > 8):
+        return ""
+    return first[:120]
 
 
 def html_text(html: str) -> tuple[str, str]:
@@ -222,6 +238,15 @@ def pdf_text(path: Path, timeout_s: float) -> tuple[str, str]:
         raise DocumentError(f"unreadable PDF: {last[0][:200]}")
     payload = json.loads(proc.stdout)
     return payload["title"], normalise_newlines(payload["text"])
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    """True when the bytes are valid in the encoding."""
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _control_share(text: str) -> float:
