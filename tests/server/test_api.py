@@ -130,7 +130,8 @@ def test_documents_list_shows_id_title_size_and_chunks(client: TestClient, seed_
     doc = docs[0]
     assert doc["size"] == seed_engine.index.documents[SEED_ID].size
     assert doc["chunks"] == seed_engine.index.chunk_count
-    assert doc["title"].startswith("Senior Trump administration officials")
+    # The article's first line is a sentence, not a title, so the title comes from the file name.
+    assert doc["title"] == "us russia ukraine talks saudi arabia 2025 02"
 
 
 def test_document_by_id_returns_its_text(client: TestClient, seed_engine: Engine) -> None:
