@@ -59,6 +59,12 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     questions = bench_common.questions(args.gold)
     dataset = args.dataset if args.dataset.exists() else None
     say = _say
+    def save() -> None:  # after every part, so a failure late in a long run keeps what was measured
+        result["seconds"] = time.perf_counter() - started
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(bench_report.markdown(result), encoding="utf-8")
+        args.out.with_suffix(".json").write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
+
     if "index" in parts:
         from evals import bench_index
 
@@ -67,27 +73,28 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         )
         say("indexing")
         result["indexing"] = bench_index.run(corpora, embedder, settings, 2 if smoke else 5)
+        save()
     if "http" in parts:
         result["http"] = _http(args, settings, embedder, questions, smoke)
+        save()
     if "scale" in parts:
         from evals import bench_scale
 
         sizes = args.sizes or ((2_000,) if smoke else (10_000, 100_000, 1_000_000))
         say(f"scale {sizes}")
-        result["scale"] = bench_scale.run(sizes, compare_at=sizes[0] if smoke else 100_000, with_bm25=True)
+        result["scale"] = bench_scale.run(sizes, compare_at=sizes[0] if smoke else 100_000, with_bm25=True, log=say)
+        save()
     if "backends" in parts:
         from evals import bench_backends
 
         say("backends")
-        passages = [p for p in (dataset / "docs").read_text(encoding="utf-8").split("\n\n") if p.strip()] if dataset else []
+        texts = [f.read_text(encoding="utf-8") for f in sorted((dataset / "docs").glob("*.txt"))] if dataset else []
+        passages = [p for t in texts for p in t.split("\n\n") if p.strip()]
         passages = passages or [q["question"] for q in questions]
         result["backends"] = bench_backends.run(
             settings, None if smoke else dataset, [q["question"] for q in questions][:20], passages, 2 if smoke else 5
         )
-    result["seconds"] = time.perf_counter() - started
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(bench_report.markdown(result), encoding="utf-8")
-    args.out.with_suffix(".json").write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
+    save()
     for target, measured, met in bench_report.targets(result):
         say(f"{'met   ' if met else 'MISSED'} {target}: {measured}")
     say(f"wrote {args.out} and {args.out.with_suffix('.json')} in {result['seconds']:.0f} s")
