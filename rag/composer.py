@@ -141,8 +141,8 @@ def confidence(question_vector: np.ndarray, relevance_floor: float) -> float:
     return p if max_cos >= relevance_floor else min(p, max(max_cos, 0.0))
 
 
-def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int) -> tuple[str, tuple[Citation, ...]]:
-    """The answer: the best sentence, plus the runner-up when the ranking can't tell them apart, each cited.
+def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int, second_margin: float) -> tuple[str, tuple[Citation, ...]]:
+    """The answer: the best sentence, plus the runner-up when within `second_margin` in score, each cited.
 
     Quotes stay verbatim: a quote that would overrun `max_words` is cut short (its end offset moves with it).
     """
@@ -150,7 +150,7 @@ def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int) -> tupl
         return "", ()
     chosen = [(ranked[0], max_words)]
     budget = max_words - min(_word_count(index, ranked[0].sentence_id), max_words)
-    if len(ranked) > 1 and ranked[0].score - ranked[1].score <= SECOND_MARGIN and budget >= MIN_QUOTE_WORDS:
+    if len(ranked) > 1 and ranked[0].score - ranked[1].score <= second_margin and budget >= MIN_QUOTE_WORDS:
         chosen.append((ranked[1], budget))
     citations, parts = [], []
     for n, (cand, limit) in enumerate(chosen, start=1):
@@ -162,8 +162,6 @@ def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int) -> tupl
     return " ".join(parts), tuple(citations)
 
 
-# The runner-up is quoted too when its score is this close to the best: the ranker can't tell them apart.
-SECOND_MARGIN = 3.0
 MIN_QUOTE_WORDS = 8
 
 

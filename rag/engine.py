@@ -82,7 +82,7 @@ class Engine:
         ranked = candidates(index, hits[: self.settings.top_k], qvec, info)
         conf = confidence(question_features(ranked, info, index), self.settings.relevance_floor) if ranked else 0.0
         abstained = conf < self.settings.abstain_threshold
-        text, citations = ("", ()) if abstained else compose(index, ranked, self.settings.max_answer_words)
+        text, citations = ("", ()) if abstained else compose(index, ranked, self.settings.max_answer_words, self.settings.second_quote_margin)
         passages = tuple(
             Passage(h.chunk_id, index.chunk_doc(h.chunk_id).doc_id, index.chunk_doc(h.chunk_id).title, index.chunk_text(h.chunk_id),
                     int(index.tables.chunk_start[h.chunk_id]), int(index.tables.chunk_end[h.chunk_id]),

@@ -35,6 +35,8 @@ class Settings:
     chunk_overlap: int = 1
     chunk_max_words: int = 160
     max_answer_words: int = 60
+    # The runner-up sentence is quoted too when its score is this close to the best (0: never): measured in evals/README.md.
+    second_quote_margin: float = 3.0
     relevance_floor: float = 0.25  # below this best cosine, a question is off-topic for the documents
     abstain_threshold: float = 0.44  # chosen with evals/fit.py: see evals/README.md
     max_file_bytes: int = 50 * 1024 * 1024
