@@ -15,6 +15,7 @@ from rag.retrieval import Hit
 from rag.schema import Citation
 
 ABSTAIN_TEXT = "The documents don't say. The closest passages are listed below."
+MIN_QUOTE_WORDS = 8  # a second quote cut shorter than this says too little to be worth showing
 FEATURES = (
     "cos", "lex", "lex_ctx", "cos_passage", "lex_passage", "rank", "type", "novelty", "specific",
     "bigram", "slot", "cos_rel", "lex_rel", "cos_prev", "length",
@@ -160,10 +161,6 @@ def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int, second_
         citations.append(Citation(n, doc.doc_id, doc.title, quote, start, cut, round(cand.score, 4)))
         parts.append(f"{quote}{' …' if cut < end else ''} [{n}]")
     return " ".join(parts), tuple(citations)
-
-
-MIN_QUOTE_WORDS = 8
-
 
 
 @lru_cache(maxsize=200_000)

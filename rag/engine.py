@@ -15,7 +15,7 @@ from rag.errors import ConfigError
 from rag.features import question_info
 from rag.index import LoadedIndex
 from rag.indexer import BuildReport, build_index
-from rag.retrieval import retrieve
+from rag.retrieval import Hit, retrieve
 from rag.schema import Answer, Passage
 from rag.settings import Settings
 
@@ -76,21 +76,25 @@ class Engine:
         t1 = time.perf_counter()
         qvec = self.embedder.encode_one(searched)
         t2 = time.perf_counter()
-        hits = retrieve(index, qvec, searched, max(k, self.settings.top_k), self.settings.candidates, self.settings.fusion)
+        cfg = self.settings
+        hits = retrieve(index, qvec, searched, max(k, cfg.top_k), cfg.candidates, cfg.fusion)
         t3 = time.perf_counter()
         info = question_info(searched)
-        ranked = candidates(index, hits[: self.settings.top_k], qvec, info)
-        conf = confidence(question_features(ranked, info, index), self.settings.relevance_floor) if ranked else 0.0
-        abstained = conf < self.settings.abstain_threshold
-        text, citations = ("", ()) if abstained else compose(index, ranked, self.settings.max_answer_words, self.settings.second_quote_margin)
-        passages = tuple(
-            Passage(h.chunk_id, index.chunk_doc(h.chunk_id).doc_id, index.chunk_doc(h.chunk_id).title, index.chunk_text(h.chunk_id),
-                    int(index.tables.chunk_start[h.chunk_id]), int(index.tables.chunk_end[h.chunk_id]),
-                    round(h.score, 5), round(h.dense, 4), round(h.lexical, 4))
-            for h in hits[:k]
-        )
+        ranked = candidates(index, hits[: cfg.top_k], qvec, info)  # the answer never depends on how many passages are shown
+        conf = confidence(question_features(ranked, info, index), cfg.relevance_floor) if ranked else 0.0
+        abstained = conf < cfg.abstain_threshold
+        text, citations = ("", ()) if abstained else compose(index, ranked, cfg.max_answer_words, cfg.second_quote_margin)
+        passages = tuple(_passage(index, h) for h in hits[:k])
         t4 = time.perf_counter()
         marks = (t0, t1, t2, t3, t4)
         stages = ("rewrite", "embed", "retrieve", "compose")
         timings = {name: (marks[i + 1] - marks[i]) * 1000 for i, name in enumerate(stages)} | {"total": (t4 - t0) * 1000}
         return Answer(question, ABSTAIN_TEXT if abstained else text, abstained, citations, passages, searched, conf, timings)
+
+
+def _passage(index: LoadedIndex, hit: Hit) -> Passage:
+    """A retrieved chunk as the API shows it."""
+    doc = index.chunk_doc(hit.chunk_id)
+    start, end = int(index.tables.chunk_start[hit.chunk_id]), int(index.tables.chunk_end[hit.chunk_id])
+    return Passage(hit.chunk_id, doc.doc_id, doc.title, doc.text[start:end], start, end,
+                   round(hit.score, 5), round(hit.dense, 4), round(hit.lexical, 4))
