@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from evals.bench_cold import breakdown
 from evals.bench_common import Client, Served, median, percentile, rss_mb, serve
 from rag.embedder import Embedder
 
@@ -146,6 +147,7 @@ def run_all(
     work = Path(tempfile.mkdtemp(prefix="rag-bench-http-"))
     try:
         cold = cold_start(docs, index, work, cold_repeats, env)
+        cold["steps_s"] = breakdown(docs, index, env.get("RAG_BACKEND", "onnx"), cold_repeats)
         served = serve(docs, index, work / "served.log", env)
         try:
             lat = latency(served, questions, embedder, rounds)

@@ -222,6 +222,9 @@ def markdown(r: dict[str, Any]) -> str:
             [[c["runs"], c["ready_s"], c["ready_s_max"], c["rss_mb_ready"], http.get("server_rss_mb"), http.get("server_peak_rss_mb")]],
             2,
         )
+        if c.get("steps_s"):
+            lines += ["Where the time goes (fresh process per run, steps in serving order, median seconds):", ""]
+            lines += _table(["step", "seconds"], [[k, v] for k, v in c["steps_s"].items()], 3)
     if r.get("backends"):
         lines += [
             "## Embedding backends",
