@@ -34,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dataset", type=Path, default=SQUAD, help="bigger corpus + questions for indexing and backends (default: %(default)s)"
     )
+    parser.add_argument(
+        "--compare-at", type=int, help="size at which every index kind is built side by side (default 100000; smoke: the size)"
+    )
     parser.add_argument("--load-seconds", type=float, help="seconds per load level (default 10, smoke 1)")
 
 
@@ -49,7 +52,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     settings = replace(settings, progress=False)
     started = time.perf_counter()
     result: dict[str, Any] = {
-        "command": "rag bench " + shlex.join(sys.argv[2:]) if sys.argv[1:2] == ["bench"] else "rag bench",
+        "command": " ".join(["rag bench", shlex.join(sys.argv[2:])]).strip() if sys.argv[1:2] == ["bench"] else "rag bench",
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "smoke": smoke,
         "machine": bench_common.machine(),
@@ -59,6 +62,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     questions = bench_common.questions(args.gold)
     dataset = args.dataset if args.dataset.exists() else None
     say = _say
+
     def save() -> None:  # after every part, so a failure late in a long run keeps what was measured
         result["seconds"] = time.perf_counter() - started
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -82,7 +86,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
 
         sizes = args.sizes or ((2_000,) if smoke else (10_000, 100_000, 1_000_000))
         say(f"scale {sizes}")
-        result["scale"] = bench_scale.run(sizes, compare_at=sizes[0] if smoke else 100_000, with_bm25=True, log=say)
+        result["scale"] = bench_scale.run(sizes, compare_at=args.compare_at or (sizes[0] if smoke else 100_000), with_bm25=True, log=say)
         save()
     if "backends" in parts:
         from evals import bench_backends
