@@ -18,6 +18,7 @@ _TERMINAL = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _BLOCK_START = re.compile(r"\s*(#{1,6}\s|[-*+\u2022]\s|\d{1,3}[.)]\s|>)")
 MAX_SENTENCE_WORDS = 80
+MAX_SENTENCE_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -179,12 +180,19 @@ def _line_breaks(text: str, start: int, end: int) -> list[int]:
 
 
 def _cap_length(text: str, span: Span) -> list[Span]:
-    """Cut runaway sentences (tables, one-line files) into pieces of at most MAX_SENTENCE_WORDS words."""
+    """Cut runaway sentences (tables, one-line files) into pieces of at most MAX_SENTENCE_WORDS words and
+    MAX_SENTENCE_CHARS characters, so a file that is one endless line still yields quotable pieces.
+    """
+    if span.end - span.start <= MAX_SENTENCE_CHARS and len(text[span.start : span.end].split()) <= MAX_SENTENCE_WORDS:
+        return [span]
     pieces: list[Span] = []
     words = list(re.finditer(r"\S+", text[span.start : span.end]))
-    if len(words) <= MAX_SENTENCE_WORDS:
-        return [span]
     for i in range(0, len(words), MAX_SENTENCE_WORDS):
         group = words[i : i + MAX_SENTENCE_WORDS]
-        pieces.append(Span(span.start + group[0].start(), span.start + group[-1].end()))
+        pieces.extend(_cap_chars(Span(span.start + group[0].start(), span.start + group[-1].end())))
     return pieces
+
+
+def _cap_chars(span: Span) -> list[Span]:
+    """Hard-cut a span into pieces of at most MAX_SENTENCE_CHARS characters (words that long have no better cut)."""
+    return [Span(s, min(s + MAX_SENTENCE_CHARS, span.end)) for s in range(span.start, span.end, MAX_SENTENCE_CHARS)]

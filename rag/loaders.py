@@ -42,7 +42,8 @@ class LoadResult:
 def load_folder(docs_dir: Path, max_bytes: int, pdf_timeout_s: float = 30.0) -> LoadResult:
     """Load every supported file under `docs_dir`; unreadable files are skipped with a reason.
 
-    A document whose bytes equal an earlier one's is skipped too, so one text is never cited twice.
+    A document whose text equals an earlier one's (even in another encoding or with other line ends) is skipped too,
+    so one text is never cited twice.
     """
     root = docs_dir.resolve()
     if not root.is_dir():
@@ -59,10 +60,11 @@ def load_folder(docs_dir: Path, max_bytes: int, pdf_timeout_s: float = 30.0) -> 
         except DocumentError as exc:
             skipped.append(Skipped(rel, str(exc)))
             continue
-        if doc.sha256 in seen:
-            skipped.append(Skipped(rel, f"same content as {seen[doc.sha256]}"))
+        text_hash = hashlib.sha256(doc.text.encode("utf-8", "surrogatepass")).hexdigest()
+        if text_hash in seen:
+            skipped.append(Skipped(rel, f"same content as {seen[text_hash]}"))
             continue
-        seen[doc.sha256] = rel
+        seen[text_hash] = rel
         documents.append(doc)
     return LoadResult(tuple(documents), tuple(skipped))
 
@@ -100,6 +102,8 @@ def _problem(root: Path, path: Path, name: str) -> str:
             return "broken or looping symlink"
         if not target.is_relative_to(root):
             return "symlink leading outside the documents folder"
+        if any(part.startswith(".") for part in target.relative_to(root).parts):
+            return "symlink to a hidden file"
     try:
         mode = path.stat().st_mode
     except OSError as exc:
@@ -117,13 +121,17 @@ def load_file(path: Path, doc_id: str, max_bytes: int, pdf_timeout_s: float = 30
             raise DocumentError(f"too big ({size:,} bytes; the limit is {max_bytes:,})")
         if size == 0:
             raise DocumentError("empty file")
-        with open(path, "rb") as fh:
+        # O_NONBLOCK: should a FIFO or device replace the file after the checks, opening it must not hang the build.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise DocumentError("not a regular file")
             data = fh.read(max_bytes + 1)
     except OSError as exc:
         raise DocumentError(f"unreadable: {exc.strerror}") from exc
     suffix = path.suffix.lower()
     if suffix in PDF_SUFFIXES:
-        title, text = pdf_text(path, pdf_timeout_s)
+        title, text = pdf_text(path, pdf_timeout_s, max_bytes)
     elif suffix in HTML_SUFFIXES:
         title, text = html_text(decode_text(data))
     else:
@@ -161,6 +169,9 @@ def decode_text(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    mostly_utf8 = _mostly_utf8(data)
+    if mostly_utf8 is not None:
+        return mostly_utf8
     from charset_normalizer import from_bytes
 
     sample = data[:1_000_000]
@@ -222,11 +233,11 @@ def html_text(html: str) -> tuple[str, str]:
     return title[:120], text
 
 
-def pdf_text(path: Path, timeout_s: float) -> tuple[str, str]:
+def pdf_text(path: Path, timeout_s: float, max_chars: int = 50_000_000) -> tuple[str, str]:
     """Extract a PDF's text in a child process with a time and memory limit, so a hostile file can't hang the build."""
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "rag.pdftext", str(path), str(_PDF_MEMORY_BYTES)],
+            [sys.executable, "-m", "rag.pdftext", str(path), str(_PDF_MEMORY_BYTES), str(max_chars)],
             capture_output=True,
             timeout=timeout_s,
             check=False,
@@ -236,8 +247,11 @@ def pdf_text(path: Path, timeout_s: float) -> tuple[str, str]:
     if proc.returncode != 0:
         last = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["crashed"]
         raise DocumentError(f"unreadable PDF: {last[0][:200]}")
-    payload = json.loads(proc.stdout)
-    return payload["title"], normalise_newlines(payload["text"])
+    try:
+        payload = json.loads(proc.stdout)
+        return str(payload["title"]), normalise_newlines(str(payload["text"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DocumentError("unreadable PDF: the text extractor gave no usable output") from exc
 
 
 def _decodes(data: bytes, encoding: str) -> bool:
@@ -247,6 +261,18 @@ def _decodes(data: bytes, encoding: str) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 text with a few stray invalid bytes, decoded with U+FFFD in their place; None when it is not UTF-8.
+
+    Guessing a legacy code page for such a file would garble every accented letter, so every quote would differ
+    from what the user sees in the file.
+    """
+    text = data.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    multibyte = sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd")
+    return text if multibyte >= 1 and bad <= max(2, multibyte // 4) and bad <= len(text) // 100 + 2 else None
 
 
 def _control_share(text: str) -> float:

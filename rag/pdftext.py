@@ -7,13 +7,19 @@ import resource
 import sys
 
 
-def main(path: str, max_memory: int) -> None:
-    """Extract text page by page under an address-space limit."""
+def main(path: str, max_memory: int, max_chars: int) -> None:
+    """Extract text page by page under an address-space limit, giving up once the text passes `max_chars`."""
     resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
     from pypdf import PdfReader
 
     reader = PdfReader(path)
-    pages = [page.extract_text() or "" for page in reader.pages]
+    pages: list[str] = []
+    total = 0
+    for page in reader.pages:
+        pages.append(page.extract_text() or "")
+        total += len(pages[-1])
+        if total > max_chars:
+            sys.exit(f"too much text (more than {max_chars:,} characters)")
     title = ""
     if reader.metadata is not None and reader.metadata.title:
         title = str(reader.metadata.title)
@@ -24,4 +30,4 @@ def main(path: str, max_memory: int) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]))
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 50_000_000)

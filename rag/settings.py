@@ -39,7 +39,8 @@ class Settings:
     second_quote_margin: float = 3.0
     relevance_floor: float = 0.25  # below this best cosine, a question is off-topic for the documents
     abstain_threshold: float = 0.44  # chosen with evals/fit.py: see evals/README.md
-    max_file_bytes: int = 50 * 1024 * 1024
+    # Bigger files are skipped with a reason: a 50 MB text would take hours to embed on two cores.
+    max_file_bytes: int = 20 * 1024 * 1024
     pdf_timeout_s: float = 30.0
     max_question_chars: int = 2000
     max_upload_bytes: int = 20 * 1024 * 1024
