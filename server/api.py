@@ -14,6 +14,7 @@ from rag.errors import DocumentError, DocumentNotFoundError
 from rag.index import LoadedIndex
 from rag.schema import Document
 from server import uploads
+from server.errors import redact
 from server.models import AnswerOut, AskRequest, DeleteOut, DocumentDetail, DocumentSummary, HealthOut, UploadOut
 from server.state import ServerState, State
 
@@ -40,7 +41,8 @@ def healthz(state: State) -> Any:
     body: dict[str, Any] = {
         "status": "ready" if state.ready else ("error" if state.error else "starting"),
         "ready": state.ready, "model": s.model, "uploads_need_token": bool(s.api_token),
-        "max_question_chars": s.max_question_chars, "max_upload_bytes": s.max_upload_bytes, "error": state.error,
+        "max_question_chars": s.max_question_chars, "max_upload_bytes": s.max_upload_bytes,
+        "error": redact(state.error, s) if state.error else None,  # the machine's folders stay private
     }
     if state.ready:
         index = state.index()
