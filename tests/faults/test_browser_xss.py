@@ -1,0 +1,121 @@
+"""XSS in the real browser: hostile file names, titles, texts, links and questions run nothing and break no CSP rule."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from faultkit import SEEDS
+from playwright.sync_api import ConsoleMessage, Page, sync_playwright
+
+from rag.embedder import Embedder
+from rag.engine import Engine
+from rag.settings import Settings
+from server.app import create_app
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
+from serverkit import LiveServer, start_live, stop_live
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+HOSTILE_NAME = "\"><img src=x onerror=alert('name')>.txt"
+HOSTILE_DOCS = {
+    HOSTILE_NAME: (
+        "<svg onload=alert('title')>\n\n"
+        "The Quiet Lantern Guild repairs lanterns every Monday <a href=\"javascript:alert('href')\">in the tower</a>.\n"
+        "Its treasurer writes <body onload=alert('body')> in red ink.\n"
+    ),
+    "ledger.md": (
+        "# [Guild ledger](javascript:alert('md-title'))\n\n"
+        "The Quiet Lantern Guild keeps its ledger [here](javascript:alert('md')) beside <iframe src=\"javascript:alert('if')\"></iframe> "
+        "the oil store.\n"
+    ),
+    "page.html": "<html><body><p onclick=\"alert('click')\">The Quiet Lantern Guild was founded in 1744.</p></body></html>",
+}
+QUESTIONS = (
+    "When does the Quiet Lantern Guild repair lanterns?",
+    "Where does the Quiet Lantern Guild keep its ledger?",
+    "\"><script>alert('q')</script><img src=x onerror=alert('q2')> What does the treasurer write?",
+    "javascript:alert('q3')",
+)
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[LiveServer]:
+    root = tmp_path_factory.mktemp("xss")
+    docs = root / "docs"
+    docs.mkdir()
+    for path in SEEDS.iterdir():
+        (docs / path.name).write_bytes(path.read_bytes())
+    for name, text in HOSTILE_DOCS.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    engine = Engine(Settings(docs_dir=docs, index_dir=root / "index", progress=False), embedder)
+    engine.build()
+    assert HOSTILE_NAME in engine.index.documents
+    server = start_live(create_app(engine.settings, engine))
+    yield server
+    stop_live(server)
+
+
+def test_hostile_documents_and_questions_run_no_script_in_the_browser(live: LiveServer) -> None:
+    dialogs: list[str] = []
+    problems: list[str] = []
+
+    def watch(page: Page) -> None:
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+        page.on("console", lambda m: _console(m, problems))
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context()
+        context.on("page", watch)
+        page = context.new_page()
+        page.goto(live.url + "/")
+        page.locator("#doc-list li.doc").first.wait_for(state="attached", timeout=60_000)
+        for n, question in enumerate(QUESTIONS):
+            box = page.locator("#question")
+            box.fill(question)
+            box.press("Enter")
+            page.locator(".turn .answer:not(.thinking)").nth(n).wait_for(timeout=60_000)
+        page.wait_for_timeout(500)
+        assert "Monday" in (page.locator(".turn").nth(0).text_content() or "")
+        for link in page.locator(".turn a.source").all()[:4]:  # each cited document's page, as a user would open it
+            with context.expect_page() as opened:
+                link.click()
+            opened.value.wait_for_load_state()
+            opened.value.wait_for_timeout(300)
+            _assert_inert(opened.value)
+            opened.value.close()
+        doc = context.new_page()
+        for name in HOSTILE_DOCS:
+            doc.goto(f"{live.url}/documents/{quote(name)}")
+            doc.wait_for_timeout(300)
+            assert "Quiet Lantern Guild" in (doc.text_content("body") or "")
+            _assert_inert(doc)
+        _assert_inert(page)
+        browser.close()
+    assert dialogs == [], dialogs
+    assert problems == [], problems
+
+
+def _console(message: ConsoleMessage, problems: list[str]) -> None:
+    if message.type == "error" or "Content Security Policy" in message.text or "Refused to" in message.text:
+        problems.append(f"console {message.type}: {message.text}")
+
+
+def _assert_inert(page: Page) -> None:
+    """No element of the hostile markup became real: no live javascript: link, no injected script, handler or frame."""
+    found = page.evaluate(
+        """() => ({
+            js_links: [...document.querySelectorAll('a[href], iframe[src], [src]')]
+                .filter(e => (e.getAttribute('href') || e.getAttribute('src') || '').trim().toLowerCase().startsWith('javascript:')).length,
+            handlers: [...document.querySelectorAll('*')].filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
+            injected: document.querySelectorAll('img[src="x"], svg, iframe, body script:not([src])').length,
+        })"""
+    )
+    assert found == {"js_links": 0, "handlers": 0, "injected": 0}, (page.url, found)
