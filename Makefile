@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
+SOAK_MINUTES ?= 3
 SQUAD := ../shared/datasets/squad2-complexity
 
 .PHONY: run test index lint bench soak clean
@@ -45,6 +46,10 @@ test: $(TEST_STAMP)
 # Speed, load, scale and memory figures into evals/BENCHMARKS.md (about 15 minutes on 2 cores).
 bench: $(STAMP)
 	$(BIN)/rag bench
+
+# A bounded soak of the real server on 127.0.0.1 (wrk, SOAK_MINUTES minutes): flat memory, no errors.
+soak: $(TEST_STAMP)
+	$(BIN)/python tests/faults/soak.py --minutes $(SOAK_MINUTES)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check rag server evals tests
