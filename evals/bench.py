@@ -58,7 +58,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         "machine": bench_common.machine(),
         "settings": {k: str(v) for k, v in asdict(settings).items() if k != "api_token"},
     }
-    embedder = Embedder(settings.model, settings.backend, settings.batch_size, settings.threads)
+    embedder = Embedder.from_settings(settings)
     questions = bench_common.questions(args.gold)
     dataset = args.dataset if args.dataset.exists() else None
     say = _say

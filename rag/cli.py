@@ -79,7 +79,7 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
     if args.if_stale and not is_stale(settings):
         print(f"index in {settings.index_dir} is up to date")
         return 0
-    embedder = Embedder(settings.model, settings.backend, settings.batch_size, settings.threads)
+    embedder = Embedder.from_settings(settings)
     report = build_index(settings, embedder, force=args.force, log=lambda m: print(m, file=sys.stderr))
     state = "up to date" if report.up_to_date else f"built {report.generation}"
     print(

@@ -10,7 +10,7 @@ import numpy as np
 
 from rag.errors import ConfigError
 from rag.onnx_embed import OnnxEncoder, cached_model, default_cache_dir
-from rag.settings import DEFAULT_MODEL
+from rag.settings import DEFAULT_MODEL, Settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -59,6 +59,11 @@ class Embedder:
         self.cache_dir = cache_dir
         self._model: SentenceTransformer | OnnxEncoder | None = None
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Embedder:
+        """The embedder the settings describe (nothing loads yet)."""
+        return cls(settings.model, settings.backend, settings.batch_size, settings.threads, settings.cache_dir)
 
     @property
     def model(self) -> SentenceTransformer | OnnxEncoder:

@@ -28,7 +28,7 @@ class Engine:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
-        self.embedder = embedder or Embedder(settings.model, settings.backend, settings.batch_size, settings.threads)
+        self.embedder = embedder or Embedder.from_settings(settings)
         self._index: LoadedIndex | None = None
         self._lock = threading.Lock()
 

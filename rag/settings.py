@@ -45,6 +45,7 @@ class Settings:
     max_question_chars: int = 2000
     max_upload_bytes: int = 20 * 1024 * 1024
     max_concurrent_asks: int = 32
+    cache_dir: Path | None = None  # where the ONNX export of the model is kept (from_env: RAG_CACHE_DIR or ~/.cache/rag-quotes)
     api_token: str | None = field(default=None, repr=False)
     progress: bool = True
 
@@ -57,6 +58,9 @@ class Settings:
             raw = env.get(f"RAG_{f.name.upper()}")
             if raw is not None and raw != "":
                 values[f.name] = _coerce(f.name, raw, getattr(cls(), f.name))
+        if "cache_dir" not in values:
+            base = env.get("XDG_CACHE_HOME") or (str(Path(env["HOME"]) / ".cache") if env.get("HOME") else "")
+            values["cache_dir"] = Path(base) / "rag-quotes" if base else None
         values.update({k: v for k, v in overrides.items() if v is not None})
         try:
             return replace(cls(), **values).validated()
@@ -74,7 +78,8 @@ class Settings:
                 raise ConfigError(f"{name} must be at least 1")
         if not 0 <= self.chunk_overlap < self.chunk_sentences:
             raise ConfigError("chunk_overlap must be at least 0 and below chunk_sentences")
-        return replace(self, docs_dir=Path(self.docs_dir), index_dir=Path(self.index_dir))
+        cache = Path(self.cache_dir) if self.cache_dir is not None else None
+        return replace(self, docs_dir=Path(self.docs_dir), index_dir=Path(self.index_dir), cache_dir=cache)
 
 
 def _coerce(name: str, raw: str, default: Any) -> Any:
