@@ -98,6 +98,7 @@ def test_sigkill_at_random_moments_of_builds_keeps_the_previous_index(work: Sett
         kills += 1
         with_leftovers += bool(leftovers(work.index_dir))
         generation = _check_state(work, embedder, expected, generation)
+    print(f"{kills} kills, {mid_build} while the builder ran, {with_leftovers} left a half-written build behind")
     assert kills >= 20 and mid_build >= 15, (kills, mid_build)
     assert with_leftovers >= 1, "no kill landed while a generation was being written"
     build_index(work, embedder)
