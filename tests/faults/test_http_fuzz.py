@@ -172,3 +172,22 @@ def test_error_bodies_never_show_paths_or_tracebacks(fuzz_app: tuple[FastAPI, Te
         assert 400 <= response.status_code < 500, response.status_code
         _clean_error(response.status_code, response.content)
         assert str(cfg.docs_dir) not in response.text and str(cfg.index_dir) not in response.text
+
+
+def test_security_headers_and_no_cors_on_every_kind_of_response(fuzz_app: tuple[FastAPI, TestClient, Settings]) -> None:
+    _, client, _ = fuzz_app
+    evil = {"origin": "https://evil.example", "access-control-request-method": "POST"}
+    responses = [
+        client.get("/"), client.get("/api/documents"), client.get("/api/documents/nope"), client.get("/documents/../x"),
+        client.post("/api/ask", json={"question": "Who met?"}, headers={"origin": "https://evil.example"}),
+        client.post("/api/ask", content=b"{", headers={"content-type": "application/json"}),
+        client.post("/api/ask", content=b"{}", headers={"content-type": "application/json", "content-length": str(10**9)}),
+        client.options("/api/ask", headers=evil), client.get("/api/documents", headers={"origin": "https://evil.example"}),
+    ]
+    for r in responses:
+        csp = r.headers.get("content-security-policy", "")
+        script_src = csp.split("script-src", 1)[-1].split(";")[0]
+        assert "frame-ancestors 'none'" in csp and "'self'" in script_src and "unsafe-inline" not in script_src, csp
+        assert r.headers.get("x-content-type-options") == "nosniff"
+        assert not any(h.lower().startswith("access-control-") for h in r.headers), dict(r.headers)
+    assert responses[4].status_code == 403  # a write from a foreign page
