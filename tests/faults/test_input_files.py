@@ -142,7 +142,7 @@ def _slow_pdf(ops: int) -> bytes:
     return simple_pdf(lines)
 
 
-def _bomb_pdf(megabytes: int) -> bytes:
+def _bomb_pdf(megabytes: int, repeats: int = 1) -> bytes:
     """A PDF whose compressed content stream inflates to `megabytes` MB of text operators."""
     body = b"BT /F1 12 Tf 72 720 Td " + b"(AAAAAAAAAAAAAAAA) Tj " * (megabytes * 1024 * 1024 // 22) + b"ET"
     packed = zlib.compress(body, 9)
@@ -150,8 +150,10 @@ def _bomb_pdf(megabytes: int) -> bytes:
     start = good.index(b"4 0 obj\n")
     end = good.index(b"endobj\n", start) + len(b"endobj\n")
     obj = b"4 0 obj\n<< /Length " + str(len(packed)).encode() + b" /Filter /FlateDecode >>\nstream\n" + packed + b"\nendstream\nendobj\n"
-    # pypdf rebuilds a broken cross-reference table, so the shifted offsets don't matter.
-    return good[:start] + obj + good[end:]
+    # pypdf rebuilds a broken cross-reference table, so the shifted offsets don't matter. Repeating the one stream in
+    # /Contents gets past pypdf's own per-stream limit, so only the child's memory limit stands in the way.
+    contents = b"/Contents [" + b" ".join([b"4 0 R"] * repeats) + b"]" if repeats > 1 else b"/Contents 4 0 R"
+    return (good[:start] + obj + good[end:]).replace(b"/Contents 4 0 R", contents)
 
 
 @pytest.mark.slow
@@ -162,14 +164,17 @@ def test_hostile_pdfs_are_skipped_within_the_time_and_memory_limits_and_the_buil
     (tmp_path / "cyclic.pdf").write_bytes(_cyclic_pages_pdf())
     (tmp_path / "slow.pdf").write_bytes(_slow_pdf(400_000))
     (tmp_path / "bomb.pdf").write_bytes(_bomb_pdf(400))
+    (tmp_path / "multibomb.pdf").write_bytes(_bomb_pdf(60, repeats=24))
+    (tmp_path / "textbomb.pdf").write_bytes(_bomb_pdf(70))  # under pypdf's limit: ~50 M characters of text
     started = time.monotonic()
     texts, skipped = _load(tmp_path, pdf_timeout_s=4.0)
     elapsed = time.monotonic() - started
     assert "The quarry of Tolland shipped granite." in texts["good.pdf"]
-    for name in ("truncated.pdf", "garbage.pdf", "slow.pdf", "bomb.pdf"):
+    for name in ("truncated.pdf", "garbage.pdf", "slow.pdf", "bomb.pdf", "multibomb.pdf", "textbomb.pdf"):
         assert name in skipped and ("PDF" in skipped[name] or "too" in skipped[name]), (name, skipped, list(texts))
     assert "cyclic.pdf" in skipped or "Loop" in texts.get("cyclic.pdf", "")
-    assert elapsed < 6 * 4.0 + 10, elapsed
+    assert elapsed < 8 * 4.0 + 10, elapsed
+    print(skipped)
 
 
 def test_symlinks_fifos_hidden_files_and_secrets_are_never_ingested(tmp_path: Path) -> None:
@@ -204,3 +209,11 @@ def test_symlinks_fifos_hidden_files_and_secrets_are_never_ingested(tmp_path: Pa
     never = (".env", ".env.txt", ".git/", ".ssh/", "credentials.env", "escape/", "sub/up/", "a.txt", "pipe.txt")
     assert all(name in skipped for name in never), skipped
     assert "not a regular file" in skipped["sub/pipe.md"] and "not a regular file" in skipped["sub/pipe-link.txt"]
+
+
+def test_a_small_pdf_that_inflates_to_too_much_text_is_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "inflating.pdf"
+    path.write_bytes(_bomb_pdf(1))  # a few KB on disk, about 760 000 characters of text
+    assert path.stat().st_size < 10_000
+    _, skipped = _load(tmp_path, max_bytes=10_000)
+    assert "too much text" in skipped["inflating.pdf"], skipped
