@@ -94,7 +94,7 @@ class Engine:
 
 def _passage(index: LoadedIndex, hit: Hit) -> Passage:
     """A retrieved chunk as the API shows it."""
-    doc = index.chunk_doc(hit.chunk_id)
-    start, end = int(index.tables.chunk_start[hit.chunk_id]), int(index.tables.chunk_end[hit.chunk_id])
-    return Passage(hit.chunk_id, doc.doc_id, doc.title, doc.text[start:end], start, end,
+    chunk = index.chunk(hit.chunk_id)
+    doc = index.documents[chunk.doc_id]
+    return Passage(chunk.chunk_id, doc.doc_id, doc.title, doc.text[chunk.start : chunk.end], chunk.start, chunk.end,
                    round(hit.score, 5), round(hit.dense, 4), round(hit.lexical, 4))

@@ -12,7 +12,7 @@ import numpy as np
 from rag import dense, store
 from rag.errors import IndexCorruptError, IndexMissingError
 from rag.lexical import Bm25
-from rag.schema import Document
+from rag.schema import Chunk, Document
 
 _RETRIES = 3
 
@@ -77,6 +77,14 @@ class LoadedIndex:
     def chunk_count(self) -> int:
         """Number of chunks in this generation."""
         return len(self.tables.chunk_start)
+
+    def chunk(self, chunk_id: int) -> Chunk:
+        """A chunk's record: its document, offsets and sentence range."""
+        t = self.tables
+        return Chunk(
+            chunk_id, t.doc_ids[t.chunk_doc[chunk_id]], int(t.chunk_start[chunk_id]), int(t.chunk_end[chunk_id]),
+            int(t.chunk_first[chunk_id]), int(t.chunk_last[chunk_id]),
+        )
 
     def chunk_doc(self, chunk_id: int) -> Document:
         """The document a chunk belongs to."""

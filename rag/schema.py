@@ -30,16 +30,6 @@ class Chunk:
 
 
 @dataclass(frozen=True)
-class Sentence:
-    """One sentence of a document, by its offsets."""
-
-    sentence_id: int
-    doc_id: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True)
 class Passage:
     """A retrieved chunk with its scores."""
 
