@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from evals.metrics import contains_answer
 from rag.composer import ABSTAIN_SIGNS, FEATURES, QUESTION_FEATURES, Candidate, candidates, question_features
 from rag.conversation import standalone_question
 from rag.engine import Engine
@@ -44,10 +45,6 @@ class Row:
     words: np.ndarray
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
 def collect(set_no: int, docs: Path, gold: Path, weight: float, settings: Settings) -> list[Row]:
     """Run retrieval for every gold question; keep what the composer sees."""
     engine = Engine(replace(settings, docs_dir=docs))
@@ -66,7 +63,7 @@ def collect(set_no: int, docs: Path, gold: Path, weight: float, settings: Settin
         if not ranked:
             continue
         texts = [index.sentence_text(c.sentence_id) for c in ranked]
-        labels = np.array([any(_norm(a) in _norm(t) for a in q["answers"]) for t in texts])
+        labels = np.array([contains_answer(t, q["answers"]) for t in texts])
         group = f"{set_no}:{q.get('paragraph', q['id'])}"
         kind = q.get("kind") or ("answerable" if q["answerable"] else "unanswerable")
         rows.append(Row(group, kind, weight, bool(q["answerable"]), ranked, info, index, labels, np.array([len(t.split()) for t in texts])))

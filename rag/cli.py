@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rag.errors import RagError
+from rag.errors import ConfigError, RagError
 from rag.settings import Settings
 
 
@@ -97,7 +97,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         try:
             history = json.loads(args.history.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise_config(f"can't read history file {args.history}: {exc}")
+            raise ConfigError(f"can't read history file {args.history}: {exc}") from exc
     answer = Engine(settings).ask(args.question, history, args.top_k)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
@@ -118,13 +118,6 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     serve(settings, args.host, args.port)
     return 0
-
-
-def raise_config(message: str) -> None:
-    """Raise a ConfigError (a helper for one-line argument checks)."""
-    from rag.errors import ConfigError
-
-    raise ConfigError(message)
 
 
 if __name__ == "__main__":

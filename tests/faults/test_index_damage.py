@@ -107,26 +107,27 @@ def test_faiss_holding_fewer_vectors_than_the_chunk_store_is_refused(work: Setti
     assert f"expected {len(vectors)}" in str(err)
 
 
-def test_chunk_store_with_an_extra_chunk_is_refused(work: Settings, embedder: Embedder) -> None:
+def _edit_store_and_reseal(work: Settings, sql: str) -> None:
+    """Change the chunk store behind the manifest's back, then fix the checksums so only the content disagrees."""
     gen = store.current_generation(work.index_dir)
     con = sqlite3.connect(gen / store.STORE)
-    con.execute(
-        "INSERT INTO chunks SELECT (SELECT MAX(id) + 1 FROM chunks), doc_id, start, end, first_sentence, last_sentence "
-        "FROM chunks WHERE id = 0"
-    )
+    con.execute(sql)
     con.commit()
     con.close()
     _reseal(gen, json.loads((gen / store.MANIFEST).read_text(encoding="utf-8")))
+
+
+def test_chunk_store_with_an_extra_chunk_is_refused(work: Settings, embedder: Embedder) -> None:
+    _edit_store_and_reseal(
+        work,
+        "INSERT INTO chunks SELECT (SELECT MAX(id) + 1 FROM chunks), doc_id, start, end, first_sentence, last_sentence "
+        "FROM chunks WHERE id = 0",
+    )
     _assert_refused(work, embedder, store.STORE)
 
 
 def test_chunk_offsets_outside_their_document_are_refused(work: Settings, embedder: Embedder) -> None:
-    gen = store.current_generation(work.index_dir)
-    con = sqlite3.connect(gen / store.STORE)
-    con.execute("UPDATE chunks SET end = end + 100000 WHERE id = 0")
-    con.commit()
-    con.close()
-    _reseal(gen, json.loads((gen / store.MANIFEST).read_text(encoding="utf-8")))
+    _edit_store_and_reseal(work, "UPDATE chunks SET end = end + 100000 WHERE id = 0")
     _assert_refused(work, embedder, store.STORE)
 
 
