@@ -8,7 +8,18 @@ from functools import lru_cache
 
 import numpy as np
 
-from rag.features import QuestionInfo, answer_slot, bigram_share, has_negation, matches, novelty, type_match, weighted_overlap
+from rag.features import (
+    QuestionInfo,
+    answer_slot,
+    bigram_share,
+    country_match,
+    has_negation,
+    matches,
+    novelty,
+    place_tokens,
+    type_match,
+    weighted_overlap,
+)
 from rag.index import LoadedIndex
 from rag.lexical import tokens
 from rag.retrieval import Hit
@@ -22,14 +33,14 @@ FEATURES = (
 )
 # Weights for ranking sentences and for the abstention logit; fitted on the development sets by evals/fit.py.
 RANK_WEIGHTS = np.array(
-    [1.437, 1.149, 1.654, 1.323, 2.066, 0.486, 0.694, 0.439, 0.193, 1.112, 1.1, 1.437, 1.149, 0.327, 0.917], dtype=np.float32
+    [1.432, 1.149, 1.623, 1.304, 2.078, 0.483, 0.948, 0.429, 0.17, 1.13, 1.053, 1.432, 1.149, 0.329, 0.921], dtype=np.float32
 )
 ABSTAIN_WEIGHTS = np.array(
-    [0.0, 0.0, 0.0, 1.997, 0.0, 0.0, 1.135, 0.0, 0.0, 0.0, 1.492, 0.0, 0.0, 0.0, 0.0,
-     0.0, 0.0, 0.0, 0.0, 0.168, 0.0, 0.0, 0.0, -2.756],
+    [0.0, 0.0, 0.0, 2.173, 0.0, 0.0, 1.358, 0.0, 0.0, 0.0, 1.356, 0.0, 0.0, 0.0, 0.0,
+     0.0, 0.0, 0.0, 0.0, 0.601, 0.0, 0.0, 0.527, -2.768],
     dtype=np.float32,
 )
-ABSTAIN_BIAS = -2.353
+ABSTAIN_BIAS = -3.375
 
 
 @dataclass(frozen=True)
@@ -62,10 +73,10 @@ def candidates(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, in
     rows: list[list[float]] = []
     for sid in ids:
         seq = _sentence_tokens(index, sid)
-        toks = set(seq)
-        has_prev = sid > 0 and t.sent_doc[sid - 1] == t.sent_doc[sid]
-        prev = set(_sentence_tokens(index, sid - 1)) if has_prev else set()
         text = index.sentence_text(sid)
+        toks = set(seq) | place_tokens(info, text)
+        has_prev = sid > 0 and t.sent_doc[sid - 1] == t.sent_doc[sid]
+        prev = _context_tokens(index, info, sid - 1) if has_prev else set()
         p_rank, p_dense, p_lex = best[sid]
         rows.append([
             cos_of[sid],
@@ -74,7 +85,7 @@ def candidates(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, in
             p_dense,
             p_lex,
             1.0 / (p_rank + 1),
-            type_match(info.kind, text),
+            country_match(info, text) if info.asks_country else type_match(info.kind, text),
             novelty(info.tokens, toks),
             _specific_share(info, toks),
             bigram_share(q_tokens, seq),
@@ -110,10 +121,10 @@ def question_features(ranked: list[Candidate], info: QuestionInfo, index: Loaded
     unknown = [t for t in info.tokens if t not in index.idf]
     unknown_specific = [t for t in info.specific if t not in index.idf]
     best = ranked[0].sentence_id
-    context = set(_sentence_tokens(index, best))
+    context = _context_tokens(index, info, best)
     for near in (best - 1, best + 1):  # the best sentence and its neighbours in the same document
         if 0 <= near < len(index.tables.sent_doc) and index.tables.sent_doc[near] == index.tables.sent_doc[best]:
-            context.update(_sentence_tokens(index, near))
+            context |= _context_tokens(index, info, near)
     passage_specific = sum(1 for t in info.specific if matches(t, context)) / len(info.specific) if info.specific else 1.0
     negation_mismatch = float(info.negated and not has_negation(index.sentence_text(best)))
     return np.array([
@@ -170,6 +181,11 @@ def _tokens_cached(text: str) -> tuple[str, ...]:
 
 def _sentence_tokens(index: LoadedIndex, sentence_id: int) -> tuple[str, ...]:
     return _tokens_cached(index.sentence_text(sentence_id))
+
+
+def _context_tokens(index: LoadedIndex, info: QuestionInfo, sentence_id: int) -> set[str]:
+    """A sentence's tokens, plus the question's words for the countries it names in other words."""
+    return set(_sentence_tokens(index, sentence_id)) | place_tokens(info, index.sentence_text(sentence_id))
 
 
 def _specific_share(info: QuestionInfo, toks: set[str]) -> float:

@@ -63,6 +63,7 @@ class Engine:
         """Load the model and the index now rather than on the first question."""
         _ = self.index
         self.embedder.encode_one("warm up")
+        question_info("Is Moscow warm?")  # loads the country names once, not on the first question
 
     def ask(self, question: str, history: Sequence[dict[str, Any]] | None = None, top_k: int | None = None) -> Answer:
         """Answer a question from the documents with verbatim cited quotes, or abstain."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from rag.lexical import STOPWORDS, tokens, words
+from rag.places import countries_in
 
 _NUMBER = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand"
@@ -15,15 +16,18 @@ _NUMBER = re.compile(
 )
 _MONTH = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday"
-    r"|sunday|today|yesterday|tomorrow|week|month|year|century|decade|earlier|later|ago|since|until|during)\b",
+    r"|sunday|today|yesterday|tomorrow|soon|recently|immediately|earlier|later|ago|since|until|during"
+    r"|(?:hour|day|week|month|year|decade|centur(?:y|ie))s?)\b",
     re.I,
 )
 _CAPITAL = re.compile(r"\b[A-Z][\w'\u2019-]*")
 _NUMERIC_Q = re.compile(r"\bhow (?:many|much|long|old|far|large|big|often|fast)\b|\bwhat (?:percentage|percent|number|amount|size)\b", re.I)
-_TIME_Q = re.compile(r"\bwhen\b|\bwhat (?:year|date|day|month|time|century|decade)\b|\bin which year\b", re.I)
+_TIME_Q = re.compile(r"\bwhen\b|\bhow soon\b|\bwhat (?:year|date|day|month|time|century|decade)\b|\bin which year\b", re.I)
 _PERSON_Q = re.compile(r"\bwho(?:m|se)?\b|\bwhich (?:person|official|leader|president|minister|envoy)\b", re.I)
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nor|neither|without|cannot|unable)\b|n['\u2019]t\b", re.I)
 _PLACE_PHRASE = re.compile(r"\b(?:in|at|to|from|near|inside|outside|across)\s+(?:the\s+)?[A-Z]")
+_COUNTRY_Q = re.compile(r"\b(?:which|what) (?:country|countries|nation|nations)\b", re.I)
+_LOCATIVE_Q = re.compile(r"\bwhere\b|\b(?:in|at|to|from) (?:which|what)\b", re.I)
 _PLACE_Q = re.compile(r"\bwhere\b|\bwhich (?:country|city|place|nation|state)\b|\bin what (?:country|city|place)\b", re.I)
 
 
@@ -35,6 +39,9 @@ class QuestionInfo:
     tokens: tuple[str, ...]
     specific: tuple[str, ...]  # numbers and names: words an answer's source must share
     negated: bool = False
+    places: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the countries the question names, each with its naming words
+    asks_country: bool = False
+    locative: bool = False  # asks where something is or happens ("where", "in which country")
 
 
 def question_info(question: str) -> QuestionInfo:
@@ -60,7 +67,42 @@ def question_info(question: str) -> QuestionInfo:
         if word not in STOPWORDS:
             specific.extend(tokens(word))
     specific.extend(w for w in words(question) if any(ch.isdigit() for ch in w))
-    return QuestionInfo(kind, tuple(tokens(question)), tuple(dict.fromkeys(specific)), has_negation(question))
+    places = tuple((country, tuple(t for w in named for t in tokens(w))) for country, named in countries_in(question).items())
+    return QuestionInfo(
+        kind, tuple(tokens(question)), tuple(dict.fromkeys(specific)), has_negation(question), places,
+        bool(_COUNTRY_Q.search(question)), bool(_LOCATIVE_Q.search(question)),
+    )
+
+
+def place_tokens(info: QuestionInfo, sentence: str) -> set[str]:
+    """The question's words for the countries the sentence names in other words ("Moscow" for "Russian").
+
+    >>> sorted(place_tokens(question_info("What did Moscow say?"), "The Russian ministry said no."))
+    ['moscow']
+    """
+    if not info.places:
+        return set()
+    named = countries_in(sentence)
+    return {t for country, toks in info.places if country in named for t in toks}
+
+
+def country_match(info: QuestionInfo, sentence: str) -> float:
+    """For "which country" questions: 1.0 when the sentence names a country the question doesn't, else 0.0.
+
+    A question asking where ("in which country") wants the country as a place: "in Saudi Arabia", not "the Ukraine war".
+    >>> country_match(question_info("In which country will they meet?"), "They meet in Oman, not about the Yemen war.")
+    1.0
+    >>> country_match(question_info("In which country will they meet?"), "They discussed the Yemen war.")
+    0.5
+    """
+    asked = {country for country, _ in info.places}
+    named = [w for country, ws in countries_in(sentence).items() if country not in asked for w in ws]
+    if not named:
+        return 0.0
+    if not info.locative:
+        return 1.0
+    place = r"\b(?:in|at|to|from|inside|near)\s+(?:the\s+)?(?:" + "|".join(map(re.escape, named)) + r")\b"
+    return 1.0 if re.search(place, sentence) else 0.5
 
 
 def has_negation(text: str) -> bool:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from rag.embedder import Embedder
 from rag.engine import Engine
 from rag.errors import ConfigError
+from tests.conftest import make_settings
 
 pytestmark = pytest.mark.slow
 
@@ -63,3 +67,19 @@ def test_clipped_quotes_stay_verbatim(seed_engine: Engine) -> None:
         body = seed_engine.ask(question).to_dict()
         _assert_verbatim(seed_engine, body)
         assert sum(len(c["quote"].split()) for c in body["citations"]) <= 60
+
+
+def test_ask_matches_a_capital_to_the_country_it_stands_for(docs_and_index: tuple[Path, Path], embedder: Embedder) -> None:
+    docs, index = docs_and_index
+    (docs / "talks.txt").write_text(
+        "Officials met on Monday.\n"
+        "The Canadian negotiators characterized the talks as premature.\n"
+        "The American negotiators characterized the talks as a useful first step.\n"
+        "The Mexican negotiators characterized the talks as too early to judge.\n",
+        encoding="utf-8",
+    )
+    engine = Engine(make_settings(docs, index), embedder)
+    engine.build()
+    answer = engine.ask("How did Washington's negotiators see the talks?")
+    assert not answer.abstained
+    assert answer.citations[0].quote.startswith("The American negotiators")

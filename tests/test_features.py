@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from rag.features import answer_slot, bigram_share, has_negation, question_info, type_match, weighted_overlap
+from rag.features import (
+    answer_slot,
+    bigram_share,
+    country_match,
+    has_negation,
+    place_tokens,
+    question_info,
+    type_match,
+    weighted_overlap,
+)
 from rag.lexical import tokens
 
 
@@ -12,6 +21,7 @@ def test_question_info_classifies_what_the_answer_must_hold() -> None:
     assert question_info("Who leads the delegation?").kind == "person"
     assert question_info("Where will they meet?").kind == "place"
     assert question_info("Why did they meet?").kind == "other"
+    assert question_info("How soon will they meet?").kind == "time"
 
 
 def test_question_info_lists_names_and_numbers_as_specific() -> None:
@@ -23,6 +33,25 @@ def test_type_match_requires_numbers_for_number_questions() -> None:
     assert type_match("number", "They sent 40 envoys.") == 1.0
     assert type_match("number", "They sent envoys.") == 0.0
     assert type_match("other", "Anything.") == 0.5
+
+
+def test_type_match_reads_plural_time_units_as_times() -> None:
+    assert type_match("time", "The meeting is set for the coming days.") == 1.0
+    assert type_match("time", "The meeting is set.") == 0.0
+
+
+def test_place_tokens_let_a_capital_match_the_country_it_stands_for() -> None:
+    info = question_info("How did Moscow's foreign ministry describe the call?")
+    assert place_tokens(info, "The Russian Foreign Ministry called it a step forward.") == {"moscow"}
+    assert place_tokens(info, "The French ministry said nothing.") == set()
+
+
+def test_country_match_wants_a_country_the_question_does_not_name() -> None:
+    info = question_info("In which country will the American and Russian teams meet?")
+    assert info.asks_country and info.locative
+    assert country_match(info, "U.S. and Russian officials will meet in Saudi Arabia.") == 1.0
+    assert country_match(info, "They discussed ending the Ukraine war.") == 0.5  # a country, but not as the place
+    assert country_match(info, "U.S. and Russian officials will meet soon.") == 0.0
 
 
 def test_answer_slot_wants_something_the_question_lacks() -> None:
