@@ -80,7 +80,7 @@ def test_sigkill_at_random_moments_of_builds_keeps_the_previous_index(work: Sett
     _set_extra(work, False)
     # Deleting the extra document needs no model: the child's whole life is the build's reading and writing.
     # Adding it back loads the model first (seconds), then embeds and writes: only a few of those, they are slow.
-    build_s = _timed_build(work, load_model=False)
+    build_s = min(_timed_build(work, load_model=False) for _ in range(3))  # the quickest: a slow first run spreads kills past the end
     kills = mid_build = with_leftovers = 0
     generation = store.current_generation(work.index_dir).name
     for i in range(24):
