@@ -42,6 +42,7 @@ class QuestionInfo:
     places: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the countries the question names, each with its naming words
     asks_country: bool = False
     locative: bool = False  # asks where something is or happens ("where", "in which country")
+    text: str = ""
 
 
 def question_info(question: str) -> QuestionInfo:
@@ -70,7 +71,7 @@ def question_info(question: str) -> QuestionInfo:
     places = tuple((country, tuple(t for w in named for t in tokens(w))) for country, named in countries_in(question).items())
     return QuestionInfo(
         kind, tuple(tokens(question)), tuple(dict.fromkeys(specific)), has_negation(question), places,
-        bool(_COUNTRY_Q.search(question)), bool(_LOCATIVE_Q.search(question)),
+        bool(_COUNTRY_Q.search(question)), bool(_LOCATIVE_Q.search(question)), question,
     )
 
 
@@ -103,6 +104,50 @@ def country_match(info: QuestionInfo, sentence: str) -> float:
         return 1.0
     place = r"\b(?:in|at|to|from|inside|near)\s+(?:the\s+)?(?:" + "|".join(map(re.escape, named)) + r")\b"
     return 1.0 if re.search(place, sentence) else 0.5
+
+
+_NEGATING_PREFIXES = ("non-", "non", "dis", "un", "in", "im", "ir", "il")
+# Closed-class opposites of degree and order: a question about the "least" of what the text calls the "most" asks
+# something the text doesn't say.
+_OPPOSITE_PAIRS = (
+    ("more", "less"), ("more", "fewer"), ("most", "least"), ("best", "worst"), ("better", "worse"), ("higher", "lower"),
+    ("highest", "lowest"), ("larger", "smaller"), ("largest", "smallest"), ("maximum", "minimum"), ("first", "last"),
+    ("before", "after"), ("earlier", "later"), ("increase", "decrease"),
+)
+_OPPOSITE: dict[str, set[str]] = {}
+for _a, _b in _OPPOSITE_PAIRS:
+    _OPPOSITE.setdefault(_a, set()).add(_b)
+    _OPPOSITE.setdefault(_b, set()).add(_a)
+
+
+def opposites(question: str, text: str) -> list[str]:
+    """Question words the text doesn't use although it uses their opposite ("unconnected" where it says "connected").
+
+    >>> opposites("Which graphs are unconnected?", "All connected graphs.")
+    ['unconnected']
+    >>> opposites("Which graphs are unconnected?", "Graphs that are not connected.")
+    []
+    >>> opposites("What are the least known resources?", "Time is the most known resource.")
+    ['least']
+    """
+    asked, said = set(words(question)), set(words(text))
+    return [
+        word for word in sorted(asked - said)
+        if _negated_form_of(word, said, text) or _has_negated_form(word, said, question) or _OPPOSITE.get(word, set()) & (said - asked)
+    ]
+
+
+def _negated_form_of(word: str, said: set[str], text: str) -> bool:
+    """The word is a prefixed negation ("unconnected") of a word the text uses, and the text doesn't say "not connected"."""
+    base = next((word[len(p) :] for p in _NEGATING_PREFIXES if word.startswith(p) and len(word) - len(p) >= 4), "")
+    if base not in said:
+        return False
+    return not re.search(rf"(?:\b(?:not|never|no)|n't)\s+(?:\w+\s+)?{re.escape(base)}\b", text, re.I)
+
+
+def _has_negated_form(word: str, said: set[str], question: str) -> bool:
+    """The text uses the prefixed negation of the word ("independent" for "dependent") and the question negates nothing."""
+    return len(word) >= 4 and any(p + word in said for p in _NEGATING_PREFIXES) and not has_negation(question)
 
 
 def has_negation(text: str) -> bool:

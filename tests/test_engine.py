@@ -83,3 +83,19 @@ def test_ask_matches_a_capital_to_the_country_it_stands_for(docs_and_index: tupl
     answer = engine.ask("How did Washington's negotiators see the talks?")
     assert not answer.abstained
     assert answer.citations[0].quote.startswith("The American negotiators")
+
+
+def test_ask_abstains_when_the_question_asks_the_opposite_of_the_text(
+    docs_and_index: tuple[Path, Path], embedder: Embedder
+) -> None:
+    docs, index = docs_and_index
+    (docs / "harbours.txt").write_text(
+        "The survey visited four harbours in 1888.\n"
+        "Brenzo, the largest harbour, handled 1,200 ships that year.\n"
+        "Every harbour kept a ledger of the barrels of tar it shipped.\n",
+        encoding="utf-8",
+    )
+    engine = Engine(make_settings(docs, index), embedder)
+    engine.build()
+    assert "1,200" in engine.ask("How many ships did the largest harbour handle?").answer
+    assert engine.ask("How many ships did the smallest harbour handle?").abstained

@@ -7,6 +7,7 @@ from rag.features import (
     bigram_share,
     country_match,
     has_negation,
+    opposites,
     place_tokens,
     question_info,
     type_match,
@@ -64,3 +65,15 @@ def test_negation_and_overlap_helpers() -> None:
     assert has_negation("Europe won't take part") and not has_negation("Europe will take part")
     assert weighted_overlap(["a", "b"], {"a"}, {"a": 1.0, "b": 1.0}) == 0.5
     assert bigram_share(["a", "b", "c"], ("a", "b", "x")) == 0.5
+
+
+def test_opposites_flag_a_question_asking_the_reverse_of_the_text() -> None:
+    assert opposites("Which graphs are unconnected?", "Only connected graphs count.") == ["unconnected"]
+    assert opposites("Which bounds are dependent on the model?", "The bounds are independent of the model.") == ["dependent"]
+    assert opposites("What is the least known resource?", "Time is the most known resource.") == ["least"]
+
+
+def test_opposites_accept_the_same_meaning_in_other_words() -> None:
+    assert opposites("Which graphs are unconnected?", "Graphs that are not connected.") == []
+    assert opposites("Which graphs are connected?", "Only connected graphs count.") == []
+    assert opposites("Which is the most and which the least?", "The most is A, the least is B.") == []
