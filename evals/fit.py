@@ -174,9 +174,6 @@ def main() -> None:
         sn = np.array([r.group.startswith(f"{n}:") for r in rows]) & y
         with_second = " ".join(f"{top2[sn, j].mean():.3f}" for j in range(len(MARGINS)))
         print(f"  set {n} ({sn.sum()} answerable): top-1 {top1[sn].mean():.3f}, with the runner-up per margin {with_second}")
-    for n in range(len(args.sets)):
-        sn = np.array([r.group.startswith(f"{n}:") for r in rows]) & y
-        print(f"  set {n} CV top-1 {top1[sn].mean():.3f} +runner-up m=1,2,4 {top2[sn, 1].mean():.3f} {top2[sn, 2].mean():.3f} {top2[sn, 3].mean():.3f} n={sn.sum()}")
     print(f"abstention AUC (first set) {roc_auc_score(y[first_set], logits[first_set]):.3f}")
     t = float(np.quantile(logits[sel], args.target_false_abstention))
     print(f"at {args.target_false_abstention:.0%} false abstention: unanswerable abstained {np.mean(logits[first_set & ~y] < t):.3f}")
