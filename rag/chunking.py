@@ -18,6 +18,8 @@ _TERMINAL = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _BLOCK_START = re.compile(r"\s*(#{1,6}\s|[-*+\u2022]\s|\d{1,3}[.)]\s|>)")
 MAX_SENTENCE_WORDS = 80
+# Bump whenever the same text would be cut differently: indexes record it, and one cut by another version is rebuilt.
+SPLITTER_VERSION = 2
 MAX_SENTENCE_CHARS = 1000
 
 

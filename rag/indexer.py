@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from rag import dense, store
-from rag.chunking import chunk_sentences, split_sentences
+from rag.chunking import SPLITTER_VERSION, chunk_sentences, split_sentences
 from rag.embedder import Embedder
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from rag.lexical import Bm25, idf_table
@@ -51,7 +51,8 @@ class _DocParts:
 
 def chunking_params(settings: Settings) -> dict[str, int]:
     """The settings that change how text is cut; a change means re-chunking everything."""
-    return {"sentences": settings.chunk_sentences, "overlap": settings.chunk_overlap, "max_words": settings.chunk_max_words, "splitter": 1}
+    return {"sentences": settings.chunk_sentences, "overlap": settings.chunk_overlap, "max_words": settings.chunk_max_words,
+            "splitter": SPLITTER_VERSION}
 
 
 def build_index(settings: Settings, embedder: Embedder, force: bool = False, log: Callable[[str], None] | None = None) -> BuildReport:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rag import store
+from rag import indexer, store
 from rag.embedder import Embedder
 from rag.engine import Engine
 from rag.errors import IndexMismatchError, IndexMissingError
@@ -67,6 +67,19 @@ def test_is_stale_follows_the_documents_folder(docs_and_index: tuple[Path, Path]
     assert not is_stale(settings)
     _write(docs, "new.txt", "More text.")
     assert is_stale(settings)
+
+
+def test_an_index_cut_by_another_splitter_version_is_stale_and_rebuilt(
+    docs_and_index: tuple[Path, Path], embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs, index = docs_and_index
+    settings = make_settings(docs, index)
+    _write(docs, "a.txt", "Some text here.")
+    build_index(settings, embedder)
+    monkeypatch.setattr(indexer, "SPLITTER_VERSION", indexer.SPLITTER_VERSION + 1)
+    assert is_stale(settings)
+    report = build_index(settings, embedder)
+    assert not report.up_to_date and not is_stale(settings)
 
 
 def test_loading_with_another_model_is_refused_with_both_names(docs_and_index: tuple[Path, Path], embedder: Embedder) -> None:
