@@ -16,6 +16,7 @@ from rag.features import (
     has_negation,
     matches,
     novelty,
+    number_conflict,
     opposites,
     place_tokens,
     type_match,
@@ -37,11 +38,11 @@ RANK_WEIGHTS = np.array(
     [1.432, 1.149, 1.623, 1.304, 2.078, 0.483, 0.948, 0.429, 0.17, 1.13, 1.053, 1.432, 1.149, 0.329, 0.921], dtype=np.float32
 )
 ABSTAIN_WEIGHTS = np.array(
-    [0.0, 0.0, 0.0, 2.247, 0.0, 0.0, 1.369, 0.0, 0.0, 0.0, 1.412, 0.0, 0.0, 0.0, 0.0,
-     0.0, 0.0, 0.0, 0.0, 0.856, 0.0, 0.0, 0.269, -2.825, -3.135],
+    [0.0, 0.0, 0.0, 2.294, 0.0, 0.0, 1.572, 0.0, 0.0, 0.0, 1.455, 0.0, 0.0, 0.0, 0.0,
+     0.0, 0.0, 0.0, 0.0, 0.428, 0.0, 0.0, 0.106, -2.824, -3.146, -3.196],
     dtype=np.float32,
 )
-ABSTAIN_BIAS = -3.403
+ABSTAIN_BIAS = -2.988
 
 
 @dataclass(frozen=True)
@@ -106,11 +107,11 @@ def candidates(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, in
 
 QUESTION_FEATURES = (
     *FEATURES, "score", "margin", "max_cos", "max_lex", "max_specific", "unknown_words", "unknown_specific",
-    "passage_specific", "negation_mismatch", "opposite",
+    "passage_specific", "negation_mismatch", "opposite", "number_conflict",
 )
 # The direction each question feature may push confidence (+1 up, -1 down, 0 unused): more similarity, more of the
 # question's names and numbers, the right kind of answer -> more confident; words the documents never use -> less.
-ABSTAIN_SIGNS = (1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 1, -1, -1, 1, -1, -1)
+ABSTAIN_SIGNS = (1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 1, -1, -1, 1, -1, -1, -1)
 
 
 def question_features(ranked: list[Candidate], info: QuestionInfo, index: LoadedIndex) -> np.ndarray:
@@ -140,6 +141,7 @@ def question_features(ranked: list[Candidate], info: QuestionInfo, index: Loaded
         passage_specific,
         negation_mismatch,
         float(bool(opposites(info.text, index.sentence_text(best)))),
+        float(number_conflict(info.text, index.sentence_text(best))),
     ], dtype=np.float32)
 
 

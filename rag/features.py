@@ -150,6 +150,19 @@ def _has_negated_form(word: str, said: set[str], question: str) -> bool:
     return len(word) >= 4 and any(p + word in said for p in _NEGATING_PREFIXES) and not has_negation(question)
 
 
+def number_conflict(question: str, sentence: str) -> bool:
+    """The question gives a number the sentence lacks, and the sentence gives another as long ("1974" against "1967").
+
+    >>> number_conflict("Who proved it in 1974?", "In 1967, Blum proved it.")
+    True
+    >>> number_conflict("Who proved it in 1967?", "In 1967, Blum proved it."), number_conflict("Who proved it?", "In 1967.")
+    (False, False)
+    """
+    asked = {w for w in words(question) if w.isdigit()}
+    said = {w for w in words(sentence) if w.isdigit()}
+    return any(n not in said and any(len(m) == len(n) for m in said - asked) for n in asked)
+
+
 def has_negation(text: str) -> bool:
     """True when the text negates something ("not", "never", "n't", "no", "without", ...).
 

@@ -7,6 +7,7 @@ from rag.features import (
     bigram_share,
     country_match,
     has_negation,
+    number_conflict,
     opposites,
     place_tokens,
     question_info,
@@ -77,3 +78,9 @@ def test_opposites_accept_the_same_meaning_in_other_words() -> None:
     assert opposites("Which graphs are unconnected?", "Graphs that are not connected.") == []
     assert opposites("Which graphs are connected?", "Only connected graphs count.") == []
     assert opposites("Which is the most and which the least?", "The most is A, the least is B.") == []
+
+
+def test_number_conflict_flags_a_number_the_sentence_gives_differently() -> None:
+    assert number_conflict("Who wrote the paper in 1974?", "In 1972, Karp wrote the paper.")
+    assert not number_conflict("Who wrote the paper in 1972?", "In 1972, Karp wrote the paper.")
+    assert not number_conflict("Who wrote the paper in 1974?", "Karp wrote the paper.")
