@@ -88,7 +88,7 @@ def chunk_sentences(sentences: list[Span], text: str, size: int, overlap: int, m
 
     Chunks never cross a blank-line paragraph break, so a chunk reads as one passage.
 
-    >>> t = "A a. B b. C c."
+    >>> t = "Cats purr. Dogs bark. Birds sing."
     >>> [(c.first, c.last) for c in chunk_sentences(split_sentences(t), t, 2, 1, 100)]
     [(0, 2), (1, 3)]
     """

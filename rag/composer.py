@@ -13,17 +13,15 @@ from rag.features import (
     answer_slot,
     bigram_share,
     country_match,
-    has_negation,
     matches,
     novelty,
-    number_conflict,
-    opposites,
     place_tokens,
     type_match,
     weighted_overlap,
 )
 from rag.index import LoadedIndex
 from rag.lexical import tokens
+from rag.mismatch import has_negation, number_conflict, opposites
 from rag.retrieval import Hit
 from rag.schema import Citation
 

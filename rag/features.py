@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from rag.lexical import STOPWORDS, tokens, words
+from rag.mismatch import has_negation
 from rag.places import countries_in
 
 _NUMBER = re.compile(
@@ -24,7 +25,6 @@ _CAPITAL = re.compile(r"\b[A-Z][\w'\u2019-]*")
 _NUMERIC_Q = re.compile(r"\bhow (?:many|much|long|old|far|large|big|often|fast)\b|\bwhat (?:percentage|percent|number|amount|size)\b", re.I)
 _TIME_Q = re.compile(r"\bwhen\b|\bhow soon\b|\bwhat (?:year|date|day|month|time|century|decade)\b|\bin which year\b", re.I)
 _PERSON_Q = re.compile(r"\bwho(?:m|se)?\b|\bwhich (?:person|official|leader|president|minister|envoy)\b", re.I)
-_NEGATION = re.compile(r"\b(?:not|never|no|none|nor|neither|without|cannot|unable)\b|n['\u2019]t\b", re.I)
 _PLACE_PHRASE = re.compile(r"\b(?:in|at|to|from|near|inside|outside|across)\s+(?:the\s+)?[A-Z]")
 _COUNTRY_Q = re.compile(r"\b(?:which|what) (?:country|countries|nation|nations)\b", re.I)
 _LOCATIVE_Q = re.compile(r"\bwhere\b|\b(?:in|at|to|from) (?:which|what)\b", re.I)
@@ -104,72 +104,6 @@ def country_match(info: QuestionInfo, sentence: str) -> float:
         return 1.0
     place = r"\b(?:in|at|to|from|inside|near)\s+(?:the\s+)?(?:" + "|".join(map(re.escape, named)) + r")\b"
     return 1.0 if re.search(place, sentence) else 0.5
-
-
-_NEGATING_PREFIXES = ("non-", "non", "dis", "un", "in", "im", "ir", "il")
-# Closed-class opposites of degree and order: a question about the "least" of what the text calls the "most" asks
-# something the text doesn't say.
-_OPPOSITE_PAIRS = (
-    ("more", "less"), ("more", "fewer"), ("most", "least"), ("best", "worst"), ("better", "worse"), ("higher", "lower"),
-    ("highest", "lowest"), ("larger", "smaller"), ("largest", "smallest"), ("maximum", "minimum"), ("first", "last"),
-    ("before", "after"), ("earlier", "later"), ("increase", "decrease"),
-)
-_OPPOSITE: dict[str, set[str]] = {}
-for _a, _b in _OPPOSITE_PAIRS:
-    _OPPOSITE.setdefault(_a, set()).add(_b)
-    _OPPOSITE.setdefault(_b, set()).add(_a)
-
-
-def opposites(question: str, text: str) -> list[str]:
-    """Question words the text doesn't use although it uses their opposite ("unconnected" where it says "connected").
-
-    >>> opposites("Which graphs are unconnected?", "All connected graphs.")
-    ['unconnected']
-    >>> opposites("Which graphs are unconnected?", "Graphs that are not connected.")
-    []
-    >>> opposites("What are the least known resources?", "Time is the most known resource.")
-    ['least']
-    """
-    asked, said = set(words(question)), set(words(text))
-    return [
-        word for word in sorted(asked - said)
-        if _negated_form_of(word, said, text) or _has_negated_form(word, said, question) or _OPPOSITE.get(word, set()) & (said - asked)
-    ]
-
-
-def _negated_form_of(word: str, said: set[str], text: str) -> bool:
-    """The word is a prefixed negation ("unconnected") of a word the text uses, and the text doesn't say "not connected"."""
-    base = next((word[len(p) :] for p in _NEGATING_PREFIXES if word.startswith(p) and len(word) - len(p) >= 4), "")
-    if base not in said:
-        return False
-    return not re.search(rf"(?:\b(?:not|never|no)|n't)\s+(?:\w+\s+)?{re.escape(base)}\b", text, re.I)
-
-
-def _has_negated_form(word: str, said: set[str], question: str) -> bool:
-    """The text uses the prefixed negation of the word ("independent" for "dependent") and the question negates nothing."""
-    return len(word) >= 4 and any(p + word in said for p in _NEGATING_PREFIXES) and not has_negation(question)
-
-
-def number_conflict(question: str, sentence: str) -> bool:
-    """The question gives a number the sentence lacks, and the sentence gives another as long ("1974" against "1967").
-
-    >>> number_conflict("Who proved it in 1974?", "In 1967, Blum proved it.")
-    True
-    >>> number_conflict("Who proved it in 1967?", "In 1967, Blum proved it."), number_conflict("Who proved it?", "In 1967.")
-    (False, False)
-    """
-    asked = {w for w in words(question) if w.isdigit()}
-    said = {w for w in words(sentence) if w.isdigit()}
-    return any(n not in said and any(len(m) == len(n) for m in said - asked) for n in asked)
-
-
-def has_negation(text: str) -> bool:
-    """True when the text negates something ("not", "never", "n't", "no", "without", ...).
-
-    >>> has_negation("Which problems can't be solved?"), has_negation("Which problems can be solved?")
-    (True, False)
-    """
-    return bool(_NEGATION.search(text))
 
 
 def _capitalised_words(question: str) -> str:

@@ -1,0 +1,28 @@
+"""Signs that a sentence says something other than what was asked."""
+
+from __future__ import annotations
+
+from rag.mismatch import has_negation, number_conflict, opposites
+
+
+def test_has_negation_finds_not_never_and_contractions() -> None:
+    assert has_negation("Europe won't take part") and has_negation("They never met")
+    assert not has_negation("Europe will take part")
+
+
+def test_opposites_flag_a_question_asking_the_reverse_of_the_text() -> None:
+    assert opposites("Which graphs are unconnected?", "Only connected graphs count.") == ["unconnected"]
+    assert opposites("Which bounds are dependent on the model?", "The bounds are independent of the model.") == ["dependent"]
+    assert opposites("What is the least known resource?", "Time is the most known resource.") == ["least"]
+
+
+def test_opposites_accept_the_same_meaning_in_other_words() -> None:
+    assert opposites("Which graphs are unconnected?", "Graphs that are not connected.") == []
+    assert opposites("Which graphs are connected?", "Only connected graphs count.") == []
+    assert opposites("Which is the most and which the least?", "The most is A, the least is B.") == []
+
+
+def test_number_conflict_flags_a_number_the_sentence_gives_differently() -> None:
+    assert number_conflict("Who wrote the paper in 1974?", "In 1972, Karp wrote the paper.")
+    assert not number_conflict("Who wrote the paper in 1972?", "In 1972, Karp wrote the paper.")
+    assert not number_conflict("Who wrote the paper in 1974?", "Karp wrote the paper.")
