@@ -69,17 +69,24 @@ def test_clipped_quotes_stay_verbatim(seed_engine: Engine) -> None:
         assert sum(len(c["quote"].split()) for c in body["citations"]) <= 60
 
 
+def _engine_over(text: str, folders: tuple[Path, Path], embedder: Embedder) -> Engine:
+    """An engine over a one-document folder holding `text`, built."""
+    docs, index = folders
+    (docs / "doc.txt").write_text(text, encoding="utf-8")
+    engine = Engine(make_settings(docs, index), embedder)
+    engine.build()
+    return engine
+
+
 def test_ask_matches_a_capital_to_the_country_it_stands_for(docs_and_index: tuple[Path, Path], embedder: Embedder) -> None:
-    docs, index = docs_and_index
-    (docs / "talks.txt").write_text(
+    engine = _engine_over(
         "Officials met on Monday.\n"
         "The Canadian negotiators characterized the talks as premature.\n"
         "The American negotiators characterized the talks as a useful first step.\n"
         "The Mexican negotiators characterized the talks as too early to judge.\n",
-        encoding="utf-8",
+        docs_and_index,
+        embedder,
     )
-    engine = Engine(make_settings(docs, index), embedder)
-    engine.build()
     answer = engine.ask("How did Washington's negotiators see the talks?")
     assert not answer.abstained
     assert answer.citations[0].quote.startswith("The American negotiators")
@@ -88,14 +95,12 @@ def test_ask_matches_a_capital_to_the_country_it_stands_for(docs_and_index: tupl
 def test_ask_abstains_when_the_question_asks_the_opposite_of_the_text(
     docs_and_index: tuple[Path, Path], embedder: Embedder
 ) -> None:
-    docs, index = docs_and_index
-    (docs / "harbours.txt").write_text(
+    engine = _engine_over(
         "The survey visited four harbours in 1888.\n"
         "Brenzo, the largest harbour, handled 1,200 ships that year.\n"
         "Every harbour kept a ledger of the barrels of tar it shipped.\n",
-        encoding="utf-8",
+        docs_and_index,
+        embedder,
     )
-    engine = Engine(make_settings(docs, index), embedder)
-    engine.build()
     assert "1,200" in engine.ask("How many ships did the largest harbour handle?").answer
     assert engine.ask("How many ships did the smallest harbour handle?").abstained
