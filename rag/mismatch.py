@@ -9,10 +9,10 @@ from rag.lexical import words
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nor|neither|without|cannot|unable)\b|n['\u2019]t\b", re.I)
 _NEGATING_PREFIXES = ("non-", "non", "dis", "un", "in", "im", "ir", "il")
 # Closed-class opposites of degree and order: a question about the "least" of what the text calls the "most" asks
-# something the text doesn't say.
+# something the text doesn't say. Not first/last: "last" is as often "the previous" ("last month") as "the final".
 _OPPOSITE_PAIRS = (
     ("more", "less"), ("more", "fewer"), ("most", "least"), ("best", "worst"), ("better", "worse"), ("higher", "lower"),
-    ("highest", "lowest"), ("larger", "smaller"), ("largest", "smallest"), ("maximum", "minimum"), ("first", "last"),
+    ("highest", "lowest"), ("larger", "smaller"), ("largest", "smallest"), ("maximum", "minimum"),
     ("before", "after"), ("earlier", "later"), ("increase", "decrease"),
 )
 _OPPOSITE: dict[str, set[str]] = {}
