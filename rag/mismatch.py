@@ -8,6 +8,10 @@ from rag.lexical import words
 
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nor|neither|without|cannot|unable)\b|n['\u2019]t\b", re.I)
 _NEGATING_PREFIXES = ("non-", "non", "dis", "un", "in", "im", "ir", "il")
+# "in-", "im-", "dis-" ... negate adjectives and adverbs ("indirectly", "impossible"); on nouns and verbs they are
+# just letters ("impress" is not the opposite of "press"), so those prefixes count only before an adjective ending.
+_ALWAYS_NEGATING = ("non-", "non", "un")
+_ADJECTIVE_END = re.compile(r"(?:ible|able|ent|ant|al|ly|ive|ate|ect|ete|ite|ous|ed|ar|ic|ful)$")
 # Closed-class opposites of degree and order: a question about the "least" of what the text calls the "most" asks
 # something the text doesn't say. Not first/last: "last" is as often "the previous" ("last month") as "the final".
 _OPPOSITE_PAIRS = (
@@ -38,9 +42,14 @@ def opposites(question: str, text: str) -> list[str]:
     ]
 
 
+def _negates(prefix: str, base: str) -> bool:
+    """True when `prefix + base` reads as the negation of `base` ("un" + "connected", "in" + "direct", not "im" + "press")."""
+    return len(base) >= 4 and (prefix in _ALWAYS_NEGATING or bool(_ADJECTIVE_END.search(base)))
+
+
 def _negated_form_of(word: str, said: set[str], text: str) -> bool:
     """The word is a prefixed negation ("unconnected") of a word the text uses, and the text doesn't say "not connected"."""
-    base = next((word[len(p) :] for p in _NEGATING_PREFIXES if word.startswith(p) and len(word) - len(p) >= 4), "")
+    base = next((word[len(p) :] for p in _NEGATING_PREFIXES if word.startswith(p) and _negates(p, word[len(p) :])), "")
     if base not in said:
         return False
     return not re.search(rf"(?:\b(?:not|never|no)|n't)\s+(?:\w+\s+)?{re.escape(base)}\b", text, re.I)
@@ -48,7 +57,7 @@ def _negated_form_of(word: str, said: set[str], text: str) -> bool:
 
 def _has_negated_form(word: str, said: set[str], question: str) -> bool:
     """The text uses the prefixed negation of the word ("independent" for "dependent") and the question negates nothing."""
-    return len(word) >= 4 and any(p + word in said for p in _NEGATING_PREFIXES) and not has_negation(question)
+    return any(p + word in said and _negates(p, word) for p in _NEGATING_PREFIXES) and not has_negation(question)
 
 
 def number_conflict(question: str, sentence: str) -> bool:
