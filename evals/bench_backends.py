@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from evals.bench_common import median, percentile
-from rag.embedder import BACKENDS, Embedder
-from rag.settings import Settings
+from rag.embedder import Embedder
+from rag.settings import BACKENDS, Settings
 
 
 def speed(embedder: Embedder, questions: list[str], passages: list[str], repeats: int) -> dict[str, Any]:

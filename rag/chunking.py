@@ -120,13 +120,17 @@ def _paragraph_groups(sentences: list[Span], text: str) -> list[list[int]]:
     groups: list[list[int]] = []
     prev: Span | None = None
     for i, s in enumerate(sentences):
-        gap = text[prev.end : s.start] if prev else ""
-        ends_paragraph = "\n" in gap and (text[prev.end - 1] in ".!?\u2026\"\u201d\u2019)" if prev else False)
-        if prev is None or _BLANK_LINE.search(gap) or ends_paragraph:
+        if prev is None or _paragraph_break(text, prev, s):
             groups.append([])
         groups[-1].append(i)
         prev = s
     return groups
+
+
+def _paragraph_break(text: str, prev: Span, sentence: Span) -> bool:
+    """A blank line between the two sentences, or a line break after a finished one."""
+    gap = text[prev.end : sentence.start]
+    return bool(_BLANK_LINE.search(gap)) or ("\n" in gap and text[prev.end - 1] in ".!?\u2026\"\u201d\u2019)")
 
 
 def _trimmed(text: str, start: int, end: int) -> list[Span]:

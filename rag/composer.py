@@ -12,11 +12,10 @@ from rag.features import (
     QuestionInfo,
     answer_slot,
     bigram_share,
-    country_match,
+    kind_match,
     matches,
     novelty,
     place_tokens,
-    type_match,
     weighted_overlap,
 )
 from rag.index import LoadedIndex
@@ -85,7 +84,7 @@ def candidates(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, in
             p_dense,
             p_lex,
             1.0 / (p_rank + 1),
-            country_match(info, text) if info.asks_country else type_match(info.kind, text),
+            kind_match(info, text),
             novelty(info.tokens, toks),
             _specific_share(info, toks),
             bigram_share(q_tokens, seq),

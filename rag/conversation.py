@@ -63,10 +63,17 @@ def _latest_entity(turns: Sequence[dict[str, Any]], person: bool) -> str:
 
     For "he"/"she": full names (two words or more) in the user's questions first, then full names in the answers
     (the one sharing most words with the question it answered), then single words; latest turns first.
+    Otherwise: the latest turn's name (an answer's first, a question's longest).
     """
-    tiers: dict[int, list[str]] = {0: [], 1: [], 2: [], 3: []}
+    if not person:
+        for turn in reversed(turns):
+            names = _names(turn["content"])
+            if names:
+                return names[0] if turn.get("role") != "user" else max(names, key=lambda n: len(n.split()))
+        return ""
+    latest = ["", "", "", ""]  # by preference: full name asked, full name answered, single word asked, answered
     asked = ""
-    for turn in turns:
+    for turn in turns:  # later turns overwrite earlier ones
         from_user = turn.get("role") == "user"
         names = _names(turn["content"])
         if not from_user:
@@ -74,23 +81,14 @@ def _latest_entity(turns: Sequence[dict[str, Any]], person: bool) -> str:
         else:
             asked = turn["content"]
             names = sorted(names, key=lambda n: -len(n.split()))
+        base = 0 if from_user else 1
         full = [n for n in names if len(n.split()) >= 2]
         single = [n for n in names if len(n.split()) < 2]
-        base = 0 if from_user else 1
         if full:
-            tiers[base].insert(0, full[0])
+            latest[base] = full[0]
         if single:
-            tiers[base + 2].insert(0, single[0])
-    if not person:
-        for turn in reversed(turns):
-            names = _names(turn["content"])
-            if names:
-                return names[0] if turn.get("role") != "user" else max(names, key=lambda n: len(n.split()))
-        return ""
-    for tier in (0, 1, 2, 3):
-        if tiers[tier]:
-            return tiers[tier][0]
-    return ""
+            latest[base + 2] = single[0]
+    return next((name for name in latest if name), "")
 
 
 def _substitute(question: str, match: re.Match[str], entity: str) -> str:

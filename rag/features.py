@@ -87,6 +87,11 @@ def place_tokens(info: QuestionInfo, sentence: str) -> set[str]:
     return {t for country, toks in info.places if country in named for t in toks}
 
 
+def kind_match(info: QuestionInfo, sentence: str) -> float:
+    """How well the sentence holds the kind of answer the question wants (`type_match`, or a country for "which country")."""
+    return country_match(info, sentence) if info.asks_country else type_match(info.kind, sentence)
+
+
 def country_match(info: QuestionInfo, sentence: str) -> float:
     """For "which country" questions: 1.0 when the sentence names a country the question doesn't, else 0.0.
 

@@ -175,19 +175,18 @@ def decode_text(data: bytes) -> str:
     from charset_normalizer import from_bytes
 
     sample = data[:1_000_000]
-    if sum(1 for b in sample if b < 0x80) >= 0.5 * len(sample) and _decodes(data, "cp1252"):
-        # Mostly-ASCII text with a few high bytes is, by far most often, Windows-1252 (Western Europe).
-        encoding = "cp1252"
-    else:
+    # Mostly-ASCII text with a few high bytes is, by far most often, Windows-1252 (Western Europe).
+    text = _decoded(data, "cp1252") if sum(1 for b in sample if b < 0x80) >= 0.5 * len(sample) else None
+    if text is None:
         # Without a BOM, UTF-16/32 is not guessed.
         matches = [m for m in from_bytes(sample) if not m.encoding.startswith(("utf_16", "utf_32"))]
         if not matches:
             raise DocumentError("undecodable text (unknown encoding)")
         encoding = matches[0].encoding
-    try:
-        text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise DocumentError(f"undecodable text (guessed {encoding})") from exc
+        try:
+            text = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise DocumentError(f"undecodable text (guessed {encoding})") from exc
     if _control_share(text) > 0.01:
         raise DocumentError("binary file (control characters)")
     return text
@@ -233,7 +232,7 @@ def html_text(html: str) -> tuple[str, str]:
     return title[:120], text
 
 
-def pdf_text(path: Path, timeout_s: float, max_chars: int = 50_000_000) -> tuple[str, str]:
+def pdf_text(path: Path, timeout_s: float, max_chars: int) -> tuple[str, str]:
     """Extract a PDF's text in a child process with a time and memory limit, so a hostile file can't hang the build."""
     try:
         proc = subprocess.run(
@@ -254,13 +253,12 @@ def pdf_text(path: Path, timeout_s: float, max_chars: int = 50_000_000) -> tuple
         raise DocumentError("unreadable PDF: the text extractor gave no usable output") from exc
 
 
-def _decodes(data: bytes, encoding: str) -> bool:
-    """True when the bytes are valid in the encoding."""
+def _decoded(data: bytes, encoding: str) -> str | None:
+    """The bytes decoded, or None when they are not valid in the encoding."""
     try:
-        data.decode(encoding)
+        return data.decode(encoding)
     except UnicodeDecodeError:
-        return False
-    return True
+        return None
 
 
 def _mostly_utf8(data: bytes) -> str | None:

@@ -1,4 +1,4 @@
-"""Child-process entry point: print a PDF's title and text as JSON (`python -m rag.pdftext FILE MAXMEM`)."""
+"""Child-process entry point: print a PDF's title and text as JSON (`python -m rag.pdftext FILE MAXMEM MAXCHARS`)."""
 
 from __future__ import annotations
 
@@ -30,4 +30,4 @@ def main(path: str, max_memory: int, max_chars: int) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 50_000_000)
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))

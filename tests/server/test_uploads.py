@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from serverkit import private_engine, wait_ready
 
+from rag import store
 from rag.embedder import Embedder
 from rag.engine import Engine
 from rag.indexer import BuildReport
@@ -202,3 +203,22 @@ def test_an_index_built_outside_the_server_is_picked_up(tmp_path: Path, embedder
         while "kiln.txt" not in [d["doc_id"] for d in c.get("/api/documents").json()] and time.monotonic() < deadline:
             time.sleep(0.1)
         assert "kiln.txt" in [d["doc_id"] for d in c.get("/api/documents").json()]
+
+
+def test_a_damaged_index_built_outside_is_tried_once_not_every_few_seconds(
+    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = private_engine(tmp_path, embedder)
+    with TestClient(create_app(engine.settings, engine, follow_s=0.05)) as c:
+        wait_ready(c)
+        served = engine.index.generation
+        with c.app.state.rag.build_lock:  # the server doesn't look until the damaged build is in place
+            (engine.settings.docs_dir / "kiln.txt").write_text("The Arden kiln fires pottery twice a week.\n", encoding="utf-8")
+            fresh = Engine(engine.settings, embedder).build().generation  # as `rag index` in another terminal would
+            (engine.settings.index_dir / fresh / store.DENSE).write_bytes(b"damaged")
+            reloads: list[str] = []
+            real_reload = engine.reload
+            monkeypatch.setattr(engine, "reload", lambda: reloads.append(fresh) or real_reload())
+        time.sleep(1.0)  # about twenty looks at the index folder
+        assert reloads == [fresh]
+        assert engine.index.generation == served
