@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 GOLD = ROOT / "evals" / "gold.jsonl"
 SEED = ROOT / "seeds" / "us-russia-ukraine-talks-saudi-arabia-2025-02.txt"
 SQUAD = ROOT.parent / "shared" / "datasets" / "squad2-complexity" / "questions.jsonl"
+# The shared development set sits beside the clone in CI and here; a clone elsewhere skips the tests that read it.
+needs_squad = pytest.mark.skipif(not SQUAD.exists(), reason=f"{SQUAD} is not beside this clone")
 GOOD = '{"id": "q1", "question": "Who attends?", "answers": ["Mike Waltz"], "answerable": true}'
 
 
@@ -68,6 +70,7 @@ def test_missing_or_empty_gold_file_is_a_config_error(tmp_path: Path) -> None:
         load_gold(write(tmp_path, "", ""))
 
 
+@needs_squad
 def test_the_shared_squad_questions_read_with_the_same_reader() -> None:
     questions = load_gold(SQUAD)
     assert len(questions) == 418
@@ -121,8 +124,12 @@ def test_gold_checked_against_documents_refuses_unknown_doc_id_and_warns_on_unfi
         check_against_documents(load_gold(missing), docs, missing)
 
 
-def test_project_and_squad_gold_answers_are_all_findable() -> None:
+def test_project_gold_answers_are_all_findable() -> None:
     seed = {SEED.name: SEED.read_text(encoding="utf-8")}
     assert check_against_documents(load_gold(GOLD), seed, GOLD) == []
+
+
+@needs_squad
+def test_squad_gold_answers_are_all_findable() -> None:
     article = SQUAD.parent / "docs" / "Computational_complexity_theory.txt"
     assert check_against_documents(load_gold(SQUAD), {article.name: article.read_text(encoding="utf-8")}, SQUAD) == []
