@@ -86,7 +86,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
 
         sizes = args.sizes or ((2_000,) if smoke else (10_000, 100_000, 1_000_000))
         say(f"scale {sizes}")
-        result["scale"] = bench_scale.run(sizes, compare_at=args.compare_at or (sizes[0] if smoke else 100_000), with_bm25=True, log=say)
+        result["scale"] = bench_scale.run(sizes, compare_at=args.compare_at or (sizes[0] if smoke else 100_000), log=say)
         save()
     if "backends" in parts:
         from evals import bench_backends

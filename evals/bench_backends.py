@@ -6,34 +6,23 @@ import argparse
 import json
 import shutil
 import tempfile
-import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from evals.bench_common import median, percentile
+from evals.bench_common import median, percentile, timed
 from rag.embedder import Embedder
 from rag.settings import BACKENDS, Settings
 
 
-def speed(embedder: Embedder, questions: list[str], passages: list[str], repeats: int) -> dict[str, Any]:
-    """One-question encode p50/p95 and batch encode throughput (texts/s, median of `repeats`)."""
+def speed(embedder: Embedder, questions: list[str], passages: list[str]) -> dict[str, Any]:
+    """One-question encode p50/p95 and batch encode throughput (texts/s), one round."""
     embedder.encode_one("warm up")
-    one = []
-    for _ in range(repeats):
-        for q in questions:
-            started = time.perf_counter()
-            embedder.encode_one(q)
-            one.append(time.perf_counter() - started)
-    batch = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        embedder.encode(passages)
-        batch.append(time.perf_counter() - started)
+    one = [timed(lambda: embedder.encode_one(q)) for q in questions]  # noqa: B023 - called at once
     return {
         "question_p50_ms": median(one) * 1000,
         "question_p95_ms": percentile(one, 95) * 1000,
-        "batch_texts_per_s": len(passages) / median(batch),
+        "batch_texts_per_s": len(passages) / timed(lambda: embedder.encode(passages)),
     }
 
 
@@ -55,28 +44,20 @@ def quality(embedder: Embedder, settings: Settings, dataset: Path) -> dict[str, 
     return {k: metrics.get(k) for k in keys}
 
 
-def run(
-    settings: Settings,
-    dataset: Path | None,
-    questions: list[str],
-    passages: list[str],
-    repeats: int,
-    cache_dir: Path | None = None,
-    backends: tuple[str, ...] = BACKENDS,
-) -> list[dict[str, Any]]:
-    """Speed of every backend (interleaved rounds), then quality when the dataset is present."""
-    embedders = {b: Embedder(settings.model, b, settings.batch_size, settings.threads, cache_dir) for b in backends}
-    rows: dict[str, dict[str, Any]] = {b: {"backend": b} for b in backends}
-    loads = {b: time_load(e) for b, e in embedders.items()}
-    rounds: dict[str, list[dict[str, Any]]] = {b: [] for b in backends}
+def run(settings: Settings, dataset: Path | None, questions: list[str], passages: list[str], repeats: int) -> list[dict[str, Any]]:
+    """Speed of every backend (interleaved rounds), then quality when the dataset is given."""
+    embedders = {b: Embedder.from_settings(replace(settings, backend=b)) for b in BACKENDS}
+    rows: dict[str, dict[str, Any]] = {b: {"backend": b} for b in BACKENDS}
+    loads = {b: timed(lambda: e.model) for b, e in embedders.items()}  # noqa: B023 - called at once; the first time, exports
+    rounds: dict[str, list[dict[str, Any]]] = {b: [] for b in BACKENDS}
     for _ in range(repeats):  # round-robin so drift in the machine's load hits every backend alike
         for b, e in embedders.items():
-            rounds[b].append(speed(e, questions, passages, 1))
-    for b in backends:
+            rounds[b].append(speed(e, questions, passages))
+    for b in BACKENDS:
         rows[b]["load_s"] = loads[b]
         for key in rounds[b][0]:
             rows[b][key] = median([r[key] for r in rounds[b]])
-        if dataset is not None and dataset.exists():
+        if dataset is not None:
             rows[b].update(quality(embedders[b], settings, dataset))
     base = rows.get("torch")
     for row in rows.values():
@@ -87,9 +68,3 @@ def run(
                 row["hit_rate_points_vs_torch"] = 100 * (row["hit_rate"] - base["hit_rate"])
     return list(rows.values())
 
-
-def time_load(embedder: Embedder) -> float:
-    """Seconds to load (and, the first time, export) the model."""
-    started = time.perf_counter()
-    _ = embedder.model
-    return time.perf_counter() - started

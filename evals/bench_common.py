@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evals import metrics
+from evals.gold import load_gold
 from rag.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,13 +47,10 @@ def percentile(values: Sequence[float], q: float) -> float:
     >>> percentile([1.0, 2.0, 3.0, 4.0, 5.0], 50)
     3.0
     """
-    ordered = sorted(values)
-    if not ordered:
+    value = metrics.percentile(values, q)
+    if value is None:
         raise ValueError("percentile of nothing")
-    pos = (len(ordered) - 1) * q / 100
-    low = int(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+    return value
 
 
 def timed(fn: Callable[[], Any]) -> float:
@@ -101,12 +100,7 @@ def questions(gold: Path) -> list[dict[str, Any]]:
     """The gold file's questions as request bodies ({question, history}), or the seed questions if it is missing."""
     if not gold.exists():
         return [{"question": q, "history": []} for q in SEED_QUESTIONS]
-    out = []
-    for line in gold.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            out.append({"question": row["question"], "history": row.get("history") or []})
-    return out
+    return [{"question": g.question, "history": list(g.history)} for g in load_gold(gold)]
 
 
 def free_port() -> int:

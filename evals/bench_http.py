@@ -151,7 +151,7 @@ def run_all(
         served = serve(docs, index, work / "served.log", env)
         try:
             lat = latency(served, questions, embedder, rounds)
-            rows = load(served, questions, clients, load_s, work) if Path(WRK).exists() else []
+            rows = load(served, questions, clients, load_s, work)  # the caller checked that wrk is installed
             peak = rss_mb(served.process.pid)
         finally:
             served.stop()

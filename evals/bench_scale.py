@@ -121,7 +121,7 @@ def bm25_row(corpus: list[str], work: Path, seed: int) -> dict[str, Any]:
     }
 
 
-def run(sizes: tuple[int, ...], compare_at: int | None, with_bm25: bool, seed: int = 7, log: Any = None) -> dict[str, Any]:
+def run(sizes: tuple[int, ...], compare_at: int | None, seed: int = 7, log: Any = None) -> dict[str, Any]:
     """For each size, the automatically chosen index (and exact search); at `compare_at`, every kind side by side."""
     work = Path(tempfile.mkdtemp(prefix="rag-bench-scale-"))
     rows, comparison = [], []
@@ -146,8 +146,7 @@ def run(sizes: tuple[int, ...], compare_at: int | None, with_bm25: bool, seed: i
             if n == compare_at:
                 comparison = [{"chunks": n, **r} for r in results]
             del vectors
-            if with_bm25:
-                row["bm25"] = bm25_row(texts(n, seed + 3), work, seed + 4)
+            row["bm25"] = bm25_row(texts(n, seed + 3), work, seed + 4)
             rows.append(row)
             if log is not None:
                 log(f"scale {n:,}: {chosen} p50 {row['search_p50_ms']:.2f} ms, recall {row['recall_at_10']:.3f}, {row['index_mb']:.0f} MB")

@@ -194,7 +194,7 @@ def main() -> None:
         cells = []
         for set_no, kind in kinds:
             of_kind = np.array([r.group.startswith(f"{set_no}:") and r.kind == kind for r in rows])
-            share = np.mean(full[of_kind] >= t) if kind in ("fact", "follow-up", "answerable") else np.mean(full[of_kind] < t)
+            share = np.mean(full[of_kind] >= t) if y[of_kind].all() else np.mean(full[of_kind] < t)  # answered, or abstained
             cells.append(f"{set_no}/{kind} {share:.2f}")
         print(f"  false abstention {far:.2f} (p={1 / (1 + np.exp(-t)):.3f}): " + ", ".join(cells))
     for n in range(1, len(args.sets)):

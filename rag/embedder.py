@@ -91,16 +91,17 @@ class Embedder:
         step = self.batch_size * 4
         for i in range(0, len(texts), step):
             batch = list(texts[i : i + step])
-            parts.append(self._encode(batch))
+            parts.append(self.encode_all(batch))
             if progress is not None:
                 progress(len(batch))
         return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
 
     def encode_one(self, text: str) -> np.ndarray:
         """Encode a single text (a question) into a `(dim,)` unit vector."""
-        return self._encode([text])[0]
+        return self.encode_all([text])[0]
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
+    def encode_all(self, texts: list[str]) -> np.ndarray:
+        """The model's own encode of all the texts in one call (no progress): what a build can't beat."""
         model = self.model
         if isinstance(model, OnnxEncoder):
             return model.encode(texts, self.batch_size)

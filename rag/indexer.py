@@ -162,13 +162,26 @@ def _old_parts(manifest: dict[str, Any], gen: Path, index_dir: Path) -> dict[str
     return out
 
 
+def embedding_work(settings: Settings) -> tuple[list[str], int, int, int]:
+    """What a build from scratch embeds: (texts, documents, chunks, sentences). For benchmarks against the raw encode."""
+    loaded = load_folder(settings.docs_dir, settings.max_file_bytes, settings.pdf_timeout_s)
+    parts, _ = _split_documents(loaded, None, settings)
+    return _texts(parts), len(parts), sum(len(p.chunks) for p in parts), sum(len(p.sentences) for p in parts)
+
+
+def _texts(parts: list[_DocParts]) -> list[str]:
+    """The texts to embed for these documents: every chunk, then every sentence, document by document."""
+    texts: list[str] = []
+    for p in parts:
+        texts.extend(p.doc.text[s:e] for s, e, _, _ in p.chunks)
+        texts.extend(p.doc.text[s:e] for s, e in p.sentences)
+    return texts
+
+
 def _embed_missing(parts: list[_DocParts], embedder: Embedder, settings: Settings) -> None:
     """Embed the chunks and sentences of documents that have no vectors yet, in one batched pass."""
     todo = [p for p in parts if p.chunk_vectors is None]
-    texts: list[str] = []
-    for p in todo:
-        texts.extend(p.doc.text[s:e] for s, e, _, _ in p.chunks)
-        texts.extend(p.doc.text[s:e] for s, e in p.sentences)
+    texts = _texts(todo)
     if not texts:
         return
     bar = _progress_bar(len(texts), settings.progress)

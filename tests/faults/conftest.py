@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from rag.indexer import build_index
 from rag.settings import Settings
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "server"))  # serverkit: the server tests' engine, readiness and loopback helpers
 CORPUS_DOCS = 150
 
 

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-import sys
+import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from browserkit import CHROMIUM_ARGS, Watch, ask
 from faultkit import SEEDS
-from playwright.sync_api import ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Page, sync_playwright
+from serverkit import LiveServer, start_live, stop_live
 
 from rag.embedder import Embedder
 from rag.engine import Engine
 from rag.settings import Settings
 from server.app import create_app
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
-from serverkit import LiveServer, start_live, stop_live
-
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 HOSTILE_NAME = "\"><img src=x onerror=alert('name')>.txt"
 HOSTILE_DOCS = {
     HOSTILE_NAME: (
@@ -48,9 +44,7 @@ QUESTIONS = (
 def live(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[LiveServer]:
     root = tmp_path_factory.mktemp("xss")
     docs = root / "docs"
-    docs.mkdir()
-    for path in SEEDS.iterdir():
-        (docs / path.name).write_bytes(path.read_bytes())
+    shutil.copytree(SEEDS, docs)
     for name, text in HOSTILE_DOCS.items():
         (docs / name).write_text(text, encoding="utf-8")
     engine = Engine(Settings(docs_dir=docs, index_dir=root / "index", progress=False), embedder)
@@ -62,26 +56,16 @@ def live(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterat
 
 
 def test_hostile_documents_and_questions_run_no_script_in_the_browser(live: LiveServer) -> None:
-    dialogs: list[str] = []
-    problems: list[str] = []
-
-    def watch(page: Page) -> None:
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-        page.on("console", lambda m: _console(m, problems))
-
+    watch = Watch()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         context = browser.new_context()
-        context.on("page", watch)
+        context.on("page", watch.attach)
         page = context.new_page()
         page.goto(live.url + "/")
         page.locator("#doc-list li.doc").first.wait_for(state="attached", timeout=60_000)
         for n, question in enumerate(QUESTIONS):
-            box = page.locator("#question")
-            box.fill(question)
-            box.press("Enter")
-            page.locator(".turn .answer:not(.thinking)").nth(n).wait_for(timeout=60_000)
+            ask(page, question, n)
         page.wait_for_timeout(500)
         assert "Monday" in (page.locator(".turn").nth(0).text_content() or "")
         for link in page.locator(".turn a.source").all()[:4]:  # each cited document's page, as a user would open it
@@ -99,13 +83,8 @@ def test_hostile_documents_and_questions_run_no_script_in_the_browser(live: Live
             _assert_inert(doc)
         _assert_inert(page)
         browser.close()
-    assert dialogs == [], dialogs
-    assert problems == [], problems
-
-
-def _console(message: ConsoleMessage, problems: list[str]) -> None:
-    if message.type == "error" or "Content Security Policy" in message.text or "Refused to" in message.text:
-        problems.append(f"console {message.type}: {message.text}")
+    assert watch.dialogs == [], watch.dialogs
+    assert watch.problems == [], watch.problems
 
 
 def _assert_inert(page: Page) -> None:

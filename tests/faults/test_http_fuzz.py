@@ -6,20 +6,17 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from faultkit import SEEDS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from starlette.testclient import TestClient as StarletteClient
+from serverkit import private_engine, wait_ready
 
 from rag.embedder import Embedder
-from rag.engine import Engine
 from rag.settings import Settings
 from server.app import create_app
 
@@ -32,21 +29,12 @@ _LEAK = re.compile(r"Traceback|File \"|\.py\b|/tmp/|/root/|/home/|/work/|site-pa
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[tuple[FastAPI, TestClient, Settings]]:
     """The real app over a private seed index; writes need a token, so fuzzed uploads can't pile up builds."""
-    root = tmp_path_factory.mktemp("fuzz")
-    docs = root / "docs"
-    docs.mkdir()
-    for path in SEEDS.iterdir():
-        (docs / path.name).write_bytes(path.read_bytes())
-    cfg = replace(Settings(docs_dir=docs, index_dir=root / "index", progress=False), api_token=TOKEN)
-    engine = Engine(cfg, embedder)
-    engine.build()
-    app = create_app(cfg, engine)
+    engine = private_engine(tmp_path_factory.mktemp("fuzz"), embedder, api_token=TOKEN)
+    app = create_app(engine.settings, engine)
     with TestClient(app, raise_server_exceptions=False) as client:
         assert client.get("/healthz").status_code in (200, 503)
-        for _ in range(600):
-            if client.get("/healthz").status_code == 200:
-                break
-        yield app, client, cfg
+        wait_ready(client)
+        yield app, client, engine.settings
 
 
 def _clean_error(status: int, body: bytes) -> None:
@@ -147,8 +135,7 @@ TRAVERSALS = ["../etc/passwd", "..%2F..%2Fetc%2Fpasswd", "%2e%2e/%2e%2e/etc/pass
 
 @pytest.mark.parametrize("target", TRAVERSALS)
 def test_path_traversal_in_every_route_naming_a_document_gets_404(fuzz_app: tuple[FastAPI, TestClient, Settings], target: str) -> None:
-    app, _, _ = fuzz_app
-    raw = StarletteClient(app, raise_server_exceptions=False)
+    _, raw, _ = fuzz_app
     auth = {"authorization": f"Bearer {TOKEN}"}
     for method, prefix in (("GET", "/api/documents/"), ("GET", "/documents/"), ("DELETE", "/api/documents/")):
         response = raw.request(method, prefix + target, headers=auth)

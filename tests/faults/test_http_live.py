@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import shutil
 import socket
-import sys
 import threading
 import time
 from collections import Counter
@@ -16,33 +15,20 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from faultkit import QUESTIONS, SEEDS, assert_quotes_exact
+from faultkit import QUESTIONS, assert_quotes_exact
+from serverkit import private_engine, start_live, stop_live
 
 from rag import store
 from rag.embedder import Embedder, resolve_model
 from rag.engine import Engine
-from rag.settings import DEFAULT_MODEL, Settings
+from rag.settings import DEFAULT_MODEL
 from server.app import create_app
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
-from serverkit import start_live, stop_live  # the teammates' loopback uvicorn runner
 
 PREFIX = "Revised edition.\n\n"
 
 
-def _seed_engine(root: Path, embedder: Embedder, **overrides: object) -> Engine:
-    docs = root / "docs"
-    docs.mkdir(parents=True)
-    for path in SEEDS.iterdir():
-        (docs / path.name).write_bytes(path.read_bytes())
-    settings = replace(Settings(docs_dir=docs, index_dir=root / "index", progress=False), **overrides)  # type: ignore[arg-type]
-    engine = Engine(settings, embedder)
-    engine.build()
-    return engine
-
-
 def test_a_huge_chunked_body_is_refused_with_413_long_before_it_is_sent(tmp_path: Path, embedder: Embedder) -> None:
-    engine = _seed_engine(tmp_path, embedder)
+    engine = private_engine(tmp_path, embedder)
     live = start_live(create_app(engine.settings, engine))
     sent = 0
     try:
@@ -76,7 +62,7 @@ def test_a_huge_chunked_body_is_refused_with_413_long_before_it_is_sent(tmp_path
 
 @pytest.mark.slow
 def test_a_flood_of_questions_gets_429_or_503_and_the_server_recovers(tmp_path: Path, embedder: Embedder) -> None:
-    engine = _seed_engine(tmp_path, embedder, max_concurrent_asks=2)
+    engine = private_engine(tmp_path, embedder, max_concurrent_asks=2)
     live = start_live(create_app(engine.settings, engine))
     try:
         def one(i: int) -> int | str:
@@ -100,7 +86,7 @@ def test_a_flood_of_questions_gets_429_or_503_and_the_server_recovers(tmp_path: 
 
 @pytest.mark.slow
 def test_reindex_while_16_http_clients_ask_gives_whole_answers(tmp_path: Path, embedder: Embedder) -> None:
-    engine = _seed_engine(tmp_path, embedder, max_concurrent_asks=32)
+    engine = private_engine(tmp_path, embedder, max_concurrent_asks=32)
     docs = engine.settings.docs_dir
     a = {p.name: p.read_text(encoding="utf-8") for p in docs.iterdir()}
     b = {name: PREFIX + text for name, text in a.items()}
@@ -156,7 +142,7 @@ def test_reindex_while_16_http_clients_ask_gives_whole_answers(tmp_path: Path, e
 
 
 def test_a_damaged_index_gives_503_with_the_rebuild_hint_and_no_paths(tmp_path: Path, embedder: Embedder) -> None:
-    engine = _seed_engine(tmp_path, embedder)
+    engine = private_engine(tmp_path, embedder)
     gen = store.current_generation(engine.settings.index_dir)
     (gen / store.DENSE).write_bytes(b"\x00" * 64)
     with TestClient(create_app(engine.settings, Engine(engine.settings, embedder)), raise_server_exceptions=False) as client:
@@ -172,7 +158,7 @@ def test_a_damaged_index_gives_503_with_the_rebuild_hint_and_no_paths(tmp_path: 
 
 
 def test_an_index_built_with_another_model_is_refused_at_start_with_both_names(tmp_path: Path, embedder: Embedder) -> None:
-    engine = _seed_engine(tmp_path, embedder)
+    engine = private_engine(tmp_path, embedder)
     copy = tmp_path / "models" / "same-weights-other-id"
     shutil.copytree(resolve_model(DEFAULT_MODEL), copy)  # same dimension, same weights, another model id
     other = replace(engine.settings, model=str(copy))

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, expect, sync_playwright
+from browserkit import CHROMIUM_ARGS, Watch, ask
+from playwright.sync_api import Browser, expect, sync_playwright
 from serverkit import LiveServer, private_engine, start_live, stop_live
 
 from rag.embedder import Embedder
@@ -14,8 +15,6 @@ from server.app import create_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 HOSTILE = (
     "Owl society minutes\n\n"
     "The Pellucid Owl Society meets every Thursday in the old mill <script>alert(1)</script> by the river.\n"
@@ -39,35 +38,6 @@ def browser() -> Iterator[Browser]:
         b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield b
         b.close()
-
-
-class Watch:
-    """Records what must never happen on the page: dialogs, script errors, CSP violations."""
-
-    def __init__(self) -> None:
-        self.dialogs: list[str] = []
-        self.problems: list[str] = []
-
-    def attach(self, page: Page) -> None:
-        page.on("dialog", self._dialog)
-        page.on("console", self._console)
-        page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
-
-    def _dialog(self, dialog: Dialog) -> None:
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    def _console(self, message: ConsoleMessage) -> None:
-        if message.type == "error" or "Content Security Policy" in message.text or "Refused to" in message.text:
-            self.problems.append(f"console {message.type}: {message.text}")
-
-
-def ask(page: Page, question: str, nth: int) -> None:
-    """Type a question, send it with Enter, and wait for the nth answer (0-based) to render."""
-    box = page.locator("#question")
-    box.fill(question)
-    box.press("Enter")
-    page.locator(".turn .answer:not(.thinking)").nth(nth).wait_for(timeout=60_000)
 
 
 def test_chat_page_end_to_end(live: LiveServer, browser: Browser, tmp_path: Path) -> None:
