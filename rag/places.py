@@ -12,6 +12,11 @@ _PROPER = re.compile(r"[A-Z][\w.'\u2019-]*(?:\s+(?:of\s+(?:the\s+)?|and\s+)?[A-Z
 
 
 _INITIALS = re.compile(r"(?:[A-Z]\.)+[A-Z]?")
+# Words that may stand before a country's name without making it a surname ("Eastern Ukraine", "The Gambia").
+_QUALIFIERS = frozenset(
+    "the north south east west northern southern eastern western central greater upper lower inner outer mainland "
+    "occupied republic kingdom state democratic federal".split()
+)
 
 
 def _plain(name: str) -> str:
@@ -45,6 +50,11 @@ def _gazetteer() -> dict[str, str]:
     return forms
 
 
+def _first_name_like(word: str) -> bool:
+    """A word that may be a person's first name: "Michael", not "EU", "Putin's" or a qualifier such as "Eastern"."""
+    return word[:1].isupper() and word[1:].isalpha() and word[1:].islower() and word.lower() not in _QUALIFIERS
+
+
 def _initials(name: str) -> str:
     return "".join(w[0] for w in name.split() if w not in ("of", "the", "and"))
 
@@ -56,6 +66,8 @@ def countries_in(text: str) -> dict[str, tuple[str, ...]]:
     {'Russia': ('Moscow',), 'Ukraine': ('Kyiv',), 'Saudi Arabia': ('Saudi Arabia',)}
     >>> countries_in("U.S.-Russia talks")
     {'United States': ('U.S.',), 'Russia': ('Russia',)}
+    >>> countries_in("Michael Jordan met King Abdullah of Jordan.")
+    {'Jordan': ('Jordan',)}
     """
     return dict(_countries_in(text))
 
@@ -66,15 +78,19 @@ def _countries_in(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     found: dict[str, list[str]] = {}
     for run in _PROPER.finditer(text):
         names = re.split(r"\s+|-(?=[A-Z])", run.group(0))  # "U.S.-Russia" names two countries
-        i = 0
+        sentence_start = not text[: run.start()].strip() or text[: run.start()].rstrip()[-1] in ".!?:\"\u201c"
+        i, after_name = 0, False
         while i < len(names):
             for n in range(min(MAX_WORDS, len(names) - i), 0, -1):  # the longest name first: "South Korea", not "Korea"
                 phrase = " ".join(names[i : i + n])
                 country = forms.get(_plain(phrase))
                 if country:
-                    found.setdefault(country, []).append(phrase if _INITIALS.fullmatch(phrase) else phrase.rstrip("."))
-                    i += n
+                    if not after_name:  # after a first name it is a surname: "Michael Jordan", "George Washington"
+                        found.setdefault(country, []).append(phrase if _INITIALS.fullmatch(phrase) else phrase.rstrip("."))
+                    i, after_name = i + n, False
                     break
             else:
+                word = names[i]
+                after_name = _first_name_like(word) and not (i == 0 and sentence_start)
                 i += 1
     return tuple((country, tuple(dict.fromkeys(words))) for country, words in found.items())

@@ -24,3 +24,12 @@ def test_countries_in_ignores_codes_and_lowercase_words() -> None:
 
 def test_countries_in_ignores_tiny_places_whose_capitals_read_as_words() -> None:
     assert countries_in("Male nurses met in Plymouth.") == {}
+
+
+def test_countries_in_reads_a_country_after_a_first_name_as_a_surname() -> None:
+    assert countries_in("They met Michael Jordan and Denzel Washington.") == {}
+
+
+def test_countries_in_keeps_countries_after_qualifiers_acronyms_and_possessives() -> None:
+    found = countries_in("Fighting in Eastern Ukraine, EU Russia sanctions and Putin's Russia worry King Abdullah of Jordan.")
+    assert found.keys() == {"Ukraine", "Russia", "Jordan"}
