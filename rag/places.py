@@ -78,7 +78,7 @@ def _countries_in(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     found: dict[str, list[str]] = {}
     for run in _PROPER.finditer(text):
         names = re.split(r"\s+|-(?=[A-Z])", run.group(0))  # "U.S.-Russia" names two countries
-        sentence_start = not text[: run.start()].strip() or text[: run.start()].rstrip()[-1] in ".!?:\"\u201c"
+        sentence_start = not text[: run.start()].strip() or text[: run.start()].rstrip()[-1] in '.!?:"\u201c'
         i, after_name = 0, False
         while i < len(names):
             for n in range(min(MAX_WORDS, len(names) - i), 0, -1):  # the longest name first: "South Korea", not "Korea"
