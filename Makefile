@@ -49,7 +49,7 @@ bench: $(STAMP)
 
 # A bounded soak of the real server on 127.0.0.1 (wrk, SOAK_MINUTES minutes): flat memory, no errors.
 soak: $(TEST_STAMP)
-	$(BIN)/python tests/faults/soak.py --minutes $(SOAK_MINUTES)
+	$(BIN)/python -m evals.soak --minutes $(SOAK_MINUTES)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check rag server evals tests

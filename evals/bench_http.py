@@ -70,7 +70,7 @@ def latency(served: Served, questions: list[dict[str, Any]], embedder: Embedder,
 def load(served: Served, questions: list[dict[str, Any]], clients: tuple[int, ...], seconds: float, work: Path) -> list[dict[str, Any]]:
     """Closed-loop load with wrk: each client sends the next question as soon as its answer arrives."""
     script = work / "ask.lua"
-    script.write_text(_lua(questions), encoding="utf-8")
+    script.write_text(wrk_script(questions), encoding="utf-8")
     rows = []
     for n in clients:
         before = rss_mb(served.process.pid)[0]
@@ -117,7 +117,7 @@ def parse_wrk(text: str) -> dict[str, Any]:
     }
 
 
-def _lua(questions: list[dict[str, Any]]) -> str:
+def wrk_script(questions: list[dict[str, Any]]) -> str:
     """A wrk script that POSTs the questions in turn, one list position per connection."""
     bodies = ",\n".join(json.dumps(json.dumps({"question": q["question"], "history": q["history"]})) for q in questions)
     return (
