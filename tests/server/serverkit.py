@@ -6,8 +6,10 @@ import shutil
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -39,6 +41,31 @@ def private_engine(root: Path, embedder: Embedder, **overrides: object) -> Engin
     engine = Engine(settings, embedder)
     engine.build()
     return engine
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Set when the held method is entered; the method goes on once the test sets `release`."""
+
+    entered: threading.Event
+    release: threading.Event
+
+
+def hold(engine: Engine, method: str, timeout_s: float = 60.0) -> Gate:
+    """Make `engine.<method>` wait for the test's signal before it runs, so work in progress can be observed.
+
+    The real method still does the work; only this engine object is changed.
+    """
+    gate = Gate(threading.Event(), threading.Event())
+    real: Callable[..., Any] = getattr(engine, method)
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        gate.entered.set()
+        assert gate.release.wait(timeout_s), f"{method} was held for more than {timeout_s} s"
+        return real(*args, **kwargs)
+
+    setattr(engine, method, held)
+    return gate
 
 
 @dataclass

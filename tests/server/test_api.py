@@ -5,17 +5,15 @@ from __future__ import annotations
 import shutil
 import threading
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from serverkit import SEEDS, wait_ready
+from serverkit import SEEDS, hold, wait_ready
 
 from rag.embedder import Embedder
 from rag.engine import Engine
-from rag.schema import Answer
 from rag.settings import Settings
 from server.app import create_app
 
@@ -181,32 +179,19 @@ def test_healthz_reports_what_is_served(client: TestClient, seed_engine: Engine)
     assert body["index_built"]
 
 
-class _HeldEngine(Engine):
-    """The real engine, except that `ask` waits for the test's signal first (to catch work on the event loop)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.release = threading.Event()
-        self.entered = threading.Event()
-
-    def ask(self, question: str, history: Sequence[dict[str, Any]] | None = None, top_k: int | None = None) -> Answer:
-        self.entered.set()
-        assert self.release.wait(30)
-        return super().ask(question, history, top_k)
-
-
 def test_healthz_answers_while_a_question_is_being_answered(seed_engine: Engine) -> None:
-    engine = _HeldEngine(seed_engine.settings, seed_engine.embedder)
+    engine = Engine(seed_engine.settings, seed_engine.embedder)
+    gate = hold(engine, "ask")
     with TestClient(create_app(seed_engine.settings, engine)) as c:
         wait_ready(c)
         results: list[int] = []
         worker = threading.Thread(target=lambda: results.append(c.post("/api/ask", json={"question": "Who is Keith Kellogg?"}).status_code))
         worker.start()
         try:
-            assert engine.entered.wait(30)
+            assert gate.entered.wait(30)
             assert c.get("/healthz").status_code == 200  # the event loop is free while ask() runs in a thread
         finally:
-            engine.release.set()
+            gate.release.set()
             worker.join(30)
     assert results == [200]
 
@@ -215,7 +200,8 @@ def test_too_many_questions_at_once_get_503_then_the_server_recovers(seed_engine
     from dataclasses import replace
 
     settings = replace(seed_engine.settings, max_concurrent_asks=2)
-    engine = _HeldEngine(settings, seed_engine.embedder)
+    engine = Engine(settings, seed_engine.embedder)
+    gate = hold(engine, "ask")
     with TestClient(create_app(settings, engine)) as c:
         wait_ready(c)
         codes: list[int] = []
@@ -234,27 +220,16 @@ def test_too_many_questions_at_once_get_503_then_the_server_recovers(seed_engine
             assert refused.headers["retry-after"]
             assert "busy" in refused.json()["detail"]
         finally:
-            engine.release.set()
+            gate.release.set()
             for w in workers:
                 w.join(30)
         assert codes == [200, 200]
         assert c.post("/api/ask", json={"question": "Who is Keith Kellogg?"}).status_code == 200
 
 
-class _SlowStartEngine(Engine):
-    """The real engine, except that `warm_up` waits for the test's signal first."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.release = threading.Event()
-
-    def warm_up(self) -> None:
-        assert self.release.wait(60)
-        super().warm_up()
-
-
 def test_healthz_says_starting_until_warmed_up(seed_engine: Engine) -> None:
-    engine = _SlowStartEngine(seed_engine.settings, seed_engine.embedder)
+    engine = Engine(seed_engine.settings, seed_engine.embedder)
+    gate = hold(engine, "warm_up")
     with TestClient(create_app(seed_engine.settings, engine)) as c:
         try:
             health = c.get("/healthz")
@@ -264,7 +239,7 @@ def test_healthz_says_starting_until_warmed_up(seed_engine: Engine) -> None:
             assert refused.status_code == 503 and refused.headers["retry-after"]
             assert c.get("/").status_code == 200  # the page loads and waits for readiness itself
         finally:
-            engine.release.set()
+            gate.release.set()
         wait_ready(c)
         assert c.post("/api/ask", json={"question": "Who is Keith Kellogg?"}).status_code == 200
 

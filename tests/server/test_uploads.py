@@ -7,16 +7,14 @@ import threading
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from serverkit import private_engine, wait_ready
+from serverkit import hold, private_engine, wait_ready
 
 from rag import store
 from rag.embedder import Embedder
 from rag.engine import Engine
-from rag.indexer import BuildReport
 from server.app import create_app
 from server.uploads import safe_name
 
@@ -142,37 +140,24 @@ def test_safe_name_keeps_uploads_inside_and_visible(given: str, stored: str) -> 
     assert safe_name(given) == stored
 
 
-class _HeldBuildEngine(Engine):
-    """The real engine, except that `build` waits for the test's signal first (a slow re-index, made observable)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.release = threading.Event()
-        self.building = threading.Event()
-
-    def build(self, force: bool = False) -> BuildReport:
-        self.building.set()
-        assert self.release.wait(60)
-        return super().build(force)
-
-
 def test_readers_keep_the_previous_index_while_an_upload_is_indexed(own_engine: Engine) -> None:
-    engine = _HeldBuildEngine(own_engine.settings, own_engine.embedder)
+    engine = Engine(own_engine.settings, own_engine.embedder)
     data = b"The Tamsin observatory opens its dome at dusk every clear evening.\n"
     with TestClient(create_app(own_engine.settings, engine)) as c:
         wait_ready(c)
         before = c.get("/healthz").json()["generation"]
+        gate = hold(engine, "build")  # after start-up, which may build too
         results: list[int] = []
         upload = threading.Thread(target=lambda: results.append(_upload(c, "tamsin.txt", data)[0]))
         upload.start()
         try:
-            assert engine.building.wait(30)
+            assert gate.entered.wait(30)
             # The build is under way: questions and listings are served at once, from the previous generation.
             assert c.post("/api/ask", json={"question": "Who is Keith Kellogg?"}).status_code == 200
             assert "tamsin.txt" not in [d["doc_id"] for d in c.get("/api/documents").json()]
             assert c.get("/healthz").json()["generation"] == before
         finally:
-            engine.release.set()
+            gate.release.set()
             upload.join(60)
         assert results == [201]
         assert c.get("/healthz").json()["generation"] != before
