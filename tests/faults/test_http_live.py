@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import shutil
 import socket
 import threading
 import time
@@ -159,8 +158,8 @@ def test_a_damaged_index_gives_503_with_the_rebuild_hint_and_no_paths(tmp_path: 
 
 def test_an_index_built_with_another_model_is_refused_at_start_with_both_names(tmp_path: Path, embedder: Embedder) -> None:
     engine = private_engine(tmp_path, embedder)
-    copy = tmp_path / "models" / "same-weights-other-id"
-    shutil.copytree(resolve_model(DEFAULT_MODEL), copy)  # same dimension, same weights, another model id
+    copy = tmp_path / "same-weights-other-id"
+    copy.symlink_to(resolve_model(DEFAULT_MODEL), target_is_directory=True)  # same dimension, same weights, another model id
     other = replace(engine.settings, model=str(copy))
     with pytest.raises(Exception) as caught:
         Engine(other).index  # noqa: B018  (loading is what is refused)
