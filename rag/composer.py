@@ -20,7 +20,7 @@ from rag.features import (
 )
 from rag.index import LoadedIndex
 from rag.lexical import tokens
-from rag.mismatch import has_negation, number_conflict, opposites
+from rag.mismatch import has_negation, number_conflict, opposites, unit_missing
 from rag.retrieval import Hit
 from rag.schema import Citation
 
@@ -35,11 +35,11 @@ RANK_WEIGHTS = np.array(
     [1.432, 1.149, 1.623, 1.304, 2.078, 0.483, 0.948, 0.429, 0.17, 1.13, 1.053, 1.432, 1.149, 0.329, 0.921], dtype=np.float32
 )
 ABSTAIN_WEIGHTS = np.array(
-    [0.0, 0.0, 0.0, 2.294, 0.0, 0.0, 1.572, 0.0, 0.0, 0.0, 1.455, 0.0, 0.0, 0.0, 0.0,
-     0.0, 0.0, 0.0, 0.0, 0.428, 0.0, 0.0, 0.106, -2.824, -3.146, -3.196],
+    [0.0, 0.0, 0.0, 2.411, 0.0, 0.0, 1.594, 0.0, 0.0, 0.0, 0.746, 0.0, 0.0, 0.0, 0.0,
+     0.0, 0.0, 0.0, 0.0, 0.429, 0.0, 0.0, 0.157, -2.879, -3.108, -3.212, -4.454],
     dtype=np.float32,
 )
-ABSTAIN_BIAS = -2.988
+ABSTAIN_BIAS = -2.364
 
 
 @dataclass(frozen=True)
@@ -104,11 +104,11 @@ def candidates(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, in
 
 QUESTION_FEATURES = (
     *FEATURES, "score", "margin", "max_cos", "max_lex", "max_specific", "unknown_words", "unknown_specific",
-    "passage_specific", "negation_mismatch", "opposite", "number_conflict",
+    "passage_specific", "negation_mismatch", "opposite", "number_conflict", "unit_missing",
 )
 # The direction each question feature may push confidence (+1 up, -1 down, 0 unused): more similarity, more of the
 # question's names and numbers, the right kind of answer -> more confident; words the documents never use -> less.
-ABSTAIN_SIGNS = (1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 1, -1, -1, 1, -1, -1, -1)
+ABSTAIN_SIGNS = (1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 1, -1, -1, 1, -1, -1, -1, -1)
 
 
 def question_features(ranked: list[Candidate], info: QuestionInfo, index: LoadedIndex) -> np.ndarray:
@@ -139,6 +139,7 @@ def question_features(ranked: list[Candidate], info: QuestionInfo, index: Loaded
         negation_mismatch,
         float(bool(opposites(info.text, index.sentence_text(best)))),
         float(number_conflict(info.text, index.sentence_text(best))),
+        float(unit_missing(info.text, index.sentence_text(best))),
     ], dtype=np.float32)
 
 

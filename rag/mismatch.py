@@ -1,4 +1,5 @@
-"""Signs that a sentence says something other than what the question asks: a negation, an opposite, another number."""
+"""Signs that a sentence says something other than what the question asks: a negation, an opposite, another number,
+no value of the unit the question asks in."""
 
 from __future__ import annotations
 
@@ -71,6 +72,54 @@ def number_conflict(question: str, sentence: str) -> bool:
     asked = {w for w in words(question) if w.isdigit()}
     said = {w for w in words(sentence) if w.isdigit()}
     return any(n not in said and any(len(m) == len(n) for m in said - asked) for n in asked)
+
+
+_WEEKDAY = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_MONTH_NAME = r"january|february|march|april|may|june|july|august|september|october|november|december"
+# A measurement unit a "how many/much" question may name -> what a sentence holding that value must say.
+_UNITS: dict[str, str] = {
+    "second": r"seconds?|secs?", "minute": r"minutes?|mins?", "hour": r"hours?|hrs?", "day": r"days?|daily",
+    "week": r"weeks?|weekly", "month": r"months?|monthly", "year": r"years?|yearly|annual(?:ly)?",
+    "mile": r"miles?|mi", "kilometer": r"kilometers?|kilometres?|km", "meter": r"meters?|metres?|m",
+    "foot": r"feet|foot|ft", "kilogram": r"kilograms?|kg", "pound": r"pounds?|lbs?|£", "ton": r"tons?|tonnes?",
+    "dollar": r"dollars?|\$|usd", "euro": r"euros?|€|eur", "percent": r"percent|per cent|%",
+}
+_UNIT_ALIASES = {"kilometre": "kilometer", "metre": "meter", "feet": "foot", "tonne": "ton", "percentage": "percent"}
+_HOW_MANY = re.compile(r"\bhow (?:many|much)\s+(\w+)|\bwhat (percentage|percent)\b", re.I)
+_ASKED_GRAIN = (  # questions that name the grain of a time: the sentence must hold one of that grain
+    (re.compile(r"\bday of the week\b|\bwhich (?:week)?day\b|\bwhat (?:week)?day\b", re.I), re.compile(rf"\b(?:{_WEEKDAY})\b", re.I)),
+    (re.compile(r"\b(?:what|which) month\b", re.I), re.compile(rf"\b(?:{_MONTH_NAME})\b", re.I)),
+    (re.compile(r"\b(?:what|which) year\b", re.I), re.compile(r"\b(?:1[0-9]|20)\d\d\b")),
+    (re.compile(r"\bhow old\b", re.I), re.compile(r"\b\d+[- ]years?[- ]old\b|\baged? \d+|\b\d+,? (?:is|was) \b", re.I)),
+)
+
+
+def unit_missing(question: str, sentence: str) -> bool:
+    """The question asks for a value in a unit or grain (minutes, miles, a weekday, a year) the sentence doesn't hold.
+
+    >>> unit_missing("How many minutes did the call last?", "The call was long and productive.")
+    True
+    >>> unit_missing("How many miles is the route?", "The route is 2000 kilometres long.")
+    True
+    >>> unit_missing("How many miles is the route?", "The route is 1200 miles long.")
+    False
+    >>> unit_missing("On which day of the week will they meet?", "They meet in the coming days.")
+    True
+    >>> unit_missing("How many people came?", "Nobody came.")
+    False
+    """
+    for asks, holds in _ASKED_GRAIN:
+        if asks.search(question):
+            return not holds.search(sentence)
+    m = _HOW_MANY.search(question)
+    if not m:
+        return False
+    word = (m.group(1) or m.group(2)).lower()
+    unit = _UNIT_ALIASES.get(word, word[:-1] if word.endswith("s") else word)
+    unit = _UNIT_ALIASES.get(unit, unit)
+    if unit not in _UNITS:
+        return False
+    return not re.search(rf"(?<![a-z])(?:{_UNITS[unit]})(?![a-z])", sentence, re.I)
 
 
 def has_negation(text: str) -> bool:

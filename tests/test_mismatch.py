@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.mismatch import has_negation, number_conflict, opposites
+from rag.mismatch import has_negation, number_conflict, opposites, unit_missing
 
 
 def test_has_negation_finds_not_never_and_contractions() -> None:
@@ -31,3 +31,18 @@ def test_number_conflict_flags_a_number_the_sentence_gives_differently() -> None
     assert number_conflict("Who wrote the paper in 1974?", "In 1972, Karp wrote the paper.")
     assert not number_conflict("Who wrote the paper in 1972?", "In 1972, Karp wrote the paper.")
     assert not number_conflict("Who wrote the paper in 1974?", "Karp wrote the paper.")
+
+
+def test_unit_missing_flags_a_sentence_without_the_unit_or_grain_asked_for() -> None:
+    assert unit_missing("How many minutes did the phone call last?", "The call was long and highly productive.")
+    assert unit_missing("How many miles long is the route?", "The route runs 2000 kilometres.")
+    assert unit_missing("On which day of the week will they meet?", "They will meet in the coming days.")
+    assert unit_missing("In what year was the model proposed?", "The model was proposed by Turing.")
+
+
+def test_unit_missing_accepts_the_unit_in_any_usual_spelling() -> None:
+    assert not unit_missing("How many kilometers is it?", "It is 2000 km.")
+    assert not unit_missing("What percentage voted?", "About 40% voted.")
+    assert not unit_missing("How old is he?", "He is 45 years old.")
+    assert not unit_missing("In what year was the model proposed?", "Turing proposed it in 1936.")
+    assert not unit_missing("How many people came?", "Nobody came.")  # people are no unit: other signals judge
