@@ -5,7 +5,7 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   const form = $("ask-form"), box = $("question"), send = $("send"), list = $("conversation");
-  const scroller = $("scroller"), empty = $("empty"), status = $("status");
+  const scroller = $("scroller"), empty = $("empty"), status = $("status"), note = $("composer-note");
   const STORE_KEY = "quotes.conversation.v1";
   const MAX_HISTORY = 20; // earlier turns sent with a question; enough for follow-ups, well under the API's limit
   let turns = load(); // [{question, answer: <API answer object> | null, error: string | null, ms: number}]
@@ -138,10 +138,27 @@
     box.style.height = `${Math.min(box.scrollHeight, window.innerHeight * 0.4)}px`;
   }
 
+  // A line under the box for what the user should know about their input; empty text hides it.
+  function tell(text) {
+    note.textContent = text;
+    note.hidden = !text;
+  }
+
+  // The box stops at its maxlength; say so rather than cut a long question silently.
+  function checkLength() {
+    tell(box.value.length >= box.maxLength ? `Questions are limited to ${box.maxLength.toLocaleString()} characters; the rest was not kept.` : "");
+  }
+
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const question = box.value.trim();
-    if (!question || busy) return;
+    if (busy) return;
+    if (!question) {
+      tell("Type a question first.");
+      box.focus();
+      return;
+    }
+    tell("");
     box.value = "";
     fit();
     ask(question);
@@ -152,7 +169,7 @@
       form.requestSubmit();
     }
   });
-  box.addEventListener("input", fit);
+  box.addEventListener("input", () => { fit(); checkLength(); });
   $("new-chat").addEventListener("click", () => {
     turns = [];
     save();

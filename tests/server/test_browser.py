@@ -131,3 +131,33 @@ def test_chat_page_on_a_phone_and_in_the_dark(live: LiveServer, browser: Browser
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
     assert watch.dialogs == [] and watch.problems == [], (watch.dialogs, watch.problems)
     context.close()
+
+
+def test_composer_says_why_an_empty_or_overlong_question_is_not_sent(live: LiveServer, browser: Browser) -> None:
+    watch = Watch()
+    context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone: the keyboard hint is hidden there
+    context.on("page", watch.attach)
+    page = context.new_page()
+    page.goto(live.url + "/")
+    box, note = page.locator("#question"), page.locator("#composer-note")
+    box.fill("   ")
+    box.press("Enter")
+    expect(note).to_be_visible()
+    expect(note).to_have_text("Type a question first.")
+    assert page.locator(".turn").count() == 0
+
+    limit = int(box.get_attribute("maxlength") or 0)
+    box.fill("")
+    box.press_sequentially("Who is Keith Kellogg? ")
+    expect(note).to_be_hidden()
+    page.keyboard.insert_text("x" * (limit + 500))  # as a paste: the box keeps `limit` characters and says so
+    assert len(box.input_value()) == limit
+    expect(note).to_contain_text(f"limited to {limit:,} characters")
+    box.fill("Who is Keith Kellogg?")
+    box.dispatch_event("input")
+    expect(note).to_be_hidden()
+    box.press("Enter")
+    page.locator(".turn .answer:not(.thinking)").first.wait_for(timeout=60_000)
+    expect(page.locator(".turn .answer-text").first).to_contain_text("Russia-Ukraine envoy")
+    assert watch.dialogs == [] and watch.problems == [], (watch.dialogs, watch.problems)
+    context.close()
