@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -26,6 +27,7 @@ from rag.schema import Citation
 
 ABSTAIN_TEXT = "The documents don't say. The closest passages are listed below."
 MIN_QUOTE_WORDS = 8  # a second quote cut shorter than this says too little to be worth showing
+_HEADING = re.compile(r"#{1,6}\s")  # a Markdown heading names a section: it is context for the next sentence, never an answer
 FEATURES = (
     "cos", "lex", "lex_ctx", "cos_passage", "lex_passage", "rank", "type", "novelty", "specific",
     "bigram", "slot", "cos_rel", "lex_rel", "cos_prev", "length",
@@ -53,7 +55,7 @@ class Candidate:
 
 
 def candidates(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, info: QuestionInfo) -> list[Candidate]:
-    """Every sentence of the retrieved passages, scored; best first.
+    """Every sentence of the retrieved passages but Markdown headings, scored; best first.
 
     A sentence in several overlapping passages takes the best of their scores.
     """
@@ -63,9 +65,9 @@ def candidates(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, in
         for sid in range(int(t.chunk_first[hit.chunk_id]), int(t.chunk_last[hit.chunk_id])):
             seen = best.setdefault(sid, [rank, hit.dense, hit.lexical])
             seen[1], seen[2] = max(seen[1], hit.dense), max(seen[2], hit.lexical)
-    if not best:
+    ids = sorted(sid for sid in best if not _HEADING.match(index.sentence_text(sid)))
+    if not ids:
         return []
-    ids = sorted(best)
     cos = index.sentence_vectors[ids] @ query_vector
     cos_of = dict(zip(ids, cos.tolist()))
     q_tokens = list(info.tokens)

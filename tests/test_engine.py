@@ -104,3 +104,28 @@ def test_ask_abstains_when_the_question_asks_the_opposite_of_the_text(
     )
     assert "1,200" in engine.ask("How many ships did the largest harbour handle?").answer
     assert engine.ask("How many ships did the smallest harbour handle?").abstained
+
+
+def test_ask_never_quotes_a_markdown_heading(docs_and_index: tuple[Path, Path], embedder: Embedder) -> None:
+    docs, index = docs_and_index
+    (docs / "handbook.md").write_text(
+        "# Team handbook\n\n## Working hours\n\nCore hours are 10:00 to 16:00 in your own time zone.\n\n"
+        "## Leave\n\nEvery employee gets 25 days of paid leave a year.\n",
+        encoding="utf-8",
+    )
+    engine = Engine(make_settings(docs, index), embedder)
+    engine.build()
+    answer = engine.ask("What are the working hours?")
+    assert not answer.abstained
+    assert answer.citations[0].quote.startswith("Core hours are 10:00 to 16:00")
+    assert not any(c.quote.startswith("#") for c in answer.citations), answer.citations
+
+
+def test_ask_abstains_on_a_document_of_headings_only(docs_and_index: tuple[Path, Path], embedder: Embedder) -> None:
+    docs, index = docs_and_index
+    (docs / "outline.md").write_text("# Team handbook\n\n## Working hours\n\n## Leave\n", encoding="utf-8")
+    engine = Engine(make_settings(docs, index), embedder)
+    engine.build()
+    answer = engine.ask("What are the working hours?")
+    assert answer.abstained and answer.citations == ()
+    assert answer.passages  # the closest passages are still there to read
