@@ -27,7 +27,10 @@ from rag.schema import Citation
 
 ABSTAIN_TEXT = "The documents don't say. The closest passages are listed below."
 MIN_QUOTE_WORDS = 8  # a second quote cut shorter than this says too little to be worth showing
-_HEADING = re.compile(r"#{1,6}\s")  # a Markdown heading names a section: it is context for the next sentence, never an answer
+# A heading names a section: it is context for the sentence under it, never an answer. Markdown marks it; in text
+# from HTML or PDF it is a line of a few words without a full stop ("Warranty", "Early life").
+_MARKDOWN_HEADING = re.compile(r"#{1,6}\s")
+HEADING_MAX_WORDS = 4
 FEATURES = (
     "cos", "lex", "lex_ctx", "cos_passage", "lex_passage", "rank", "type", "novelty", "specific",
     "bigram", "slot", "cos_rel", "lex_rel", "cos_prev", "length",
@@ -65,7 +68,7 @@ def candidates(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, in
         for sid in range(int(t.chunk_first[hit.chunk_id]), int(t.chunk_last[hit.chunk_id])):
             seen = best.setdefault(sid, [rank, hit.dense, hit.lexical])
             seen[1], seen[2] = max(seen[1], hit.dense), max(seen[2], hit.lexical)
-    ids = sorted(sid for sid in best if not _HEADING.match(index.sentence_text(sid)))
+    ids = sorted(sid for sid in best if not _is_heading(index, sid))
     if not ids:
         return []
     cos = index.sentence_vectors[ids] @ query_vector
@@ -176,6 +179,18 @@ def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int, second_
         citations.append(Citation(n, doc.doc_id, doc.title, quote, start, cut, round(cand.score, 4)))
         parts.append(f"{quote}{' …' if cut < end else ''} [{n}]")
     return " ".join(parts), tuple(citations)
+
+
+def _is_heading(index: LoadedIndex, sentence_id: int) -> bool:
+    """True for a Markdown heading, or a line of itself of a few words with no closing punctuation."""
+    text = index.sentence_text(sentence_id)
+    if _MARKDOWN_HEADING.match(text):
+        return True
+    if len(text.split()) > HEADING_MAX_WORDS or text[-1] in ".!?:;,\u2026\"\u201d)" or not text[0].isupper():
+        return False
+    doc = index.sentence_doc(sentence_id).text
+    start, end = int(index.tables.sent_start[sentence_id]), int(index.tables.sent_end[sentence_id])
+    return doc[:start].rstrip(" \t")[-1:] in ("", "\n") and doc[end:].lstrip(" \t")[:1] in ("", "\n", "\r")
 
 
 @lru_cache(maxsize=200_000)

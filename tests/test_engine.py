@@ -129,3 +129,21 @@ def test_ask_abstains_on_a_document_of_headings_only(docs_and_index: tuple[Path,
     answer = engine.ask("What are the working hours?")
     assert answer.abstained and answer.citations == ()
     assert answer.passages  # the closest passages are still there to read
+
+
+def test_ask_never_quotes_a_heading_line_of_an_html_page_but_quotes_short_list_items(
+    docs_and_index: tuple[Path, Path], embedder: Embedder
+) -> None:
+    docs, index = docs_and_index
+    (docs / "faq.html").write_text(
+        "<html><body><h1>Widget Pro</h1><h2>Warranty</h2><p>Every Widget Pro comes with a two-year limited warranty.</p>"
+        "<h2>Compatibility</h2><ul><li>Works with Windows 10 and later</li><li>Linux is not officially supported</li></ul>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    engine = Engine(make_settings(docs, index), embedder)
+    engine.build()
+    warranty = engine.ask("What is the warranty period?")
+    assert warranty.citations[0].quote == "Every Widget Pro comes with a two-year limited warranty."
+    assert "Warranty" not in [c.quote for c in warranty.citations]
+    assert engine.ask("Does it work on Linux?").citations[0].quote == "Linux is not officially supported"
