@@ -85,6 +85,13 @@ _UNITS: dict[str, str] = {
     "dollar": r"dollars?|\$|usd", "euro": r"euros?|€|eur", "percent": r"percent|per cent|%",
 }
 _UNIT_ALIASES = {"kilometre": "kilometer", "metre": "meter", "feet": "foot", "tonne": "ton", "percentage": "percent"}
+# "How much does it cost?" asks for money whatever word follows "how much".
+_MONEY_Q = re.compile(
+    r"\bhow much\b[^?]*\b(?:cost|costs|pay|pays|paid|price|priced|charge|charges|charged|spend|spent|earn|earns|earned|worth)\b"
+    r"|\b(?:what|which) (?:is|was|are|were) the (?:price|cost|fee|salary|wage)s?\b",
+    re.I,
+)
+_MONEY = re.compile(r"[$€£¥₹]|\b(?:usd|eur|gbp|dollars?|euros?|pounds?|cents?|yen|francs?|roubles?|rubles?|rupees?|free)\b", re.I)
 _HOW_MANY = re.compile(r"\bhow (?:many|much)\s+(\w+)|\bwhat (percentage|percent)\b", re.I)
 _ASKED_GRAIN = (  # questions that name the grain of a time: the sentence must hold one of that grain
     (re.compile(r"\bday of the week\b|\bwhich (?:week)?day\b|\bwhat (?:week)?day\b", re.I), re.compile(rf"\b(?:{_WEEKDAY})\b", re.I)),
@@ -95,7 +102,7 @@ _ASKED_GRAIN = (  # questions that name the grain of a time: the sentence must h
 
 
 def unit_missing(question: str, sentence: str) -> bool:
-    """The question asks for a value in a unit or grain (minutes, miles, a weekday, a year) the sentence doesn't hold.
+    """The question asks for a value in a unit or grain (minutes, miles, money, a weekday, a year) the sentence doesn't hold.
 
     >>> unit_missing("How many minutes did the call last?", "The call was long and productive.")
     True
@@ -107,10 +114,14 @@ def unit_missing(question: str, sentence: str) -> bool:
     True
     >>> unit_missing("How many people came?", "Nobody came.")
     False
+    >>> unit_missing("How much does it cost?", "It lasts 12 hours."), unit_missing("What is the price?", "It costs $40.")
+    (True, False)
     """
     for asks, holds in _ASKED_GRAIN:
         if asks.search(question):
             return not holds.search(sentence)
+    if _MONEY_Q.search(question):
+        return not _MONEY.search(sentence)
     m = _HOW_MANY.search(question)
     if not m:
         return False

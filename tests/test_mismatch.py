@@ -46,3 +46,10 @@ def test_unit_missing_accepts_the_unit_in_any_usual_spelling() -> None:
     assert not unit_missing("How old is he?", "He is 45 years old.")
     assert not unit_missing("In what year was the model proposed?", "Turing proposed it in 1936.")
     assert not unit_missing("How many people came?", "Nobody came.")  # people are no unit: other signals judge
+
+
+def test_unit_missing_wants_money_for_a_price_question() -> None:
+    assert unit_missing("How much does the Widget Pro cost?", "The Widget Pro battery lasts up to 12 hours.")
+    assert unit_missing("What is the price of a ticket?", "Tickets sell out within an hour.")
+    assert not unit_missing("How much does the Widget Pro cost?", "The Widget Pro costs 199 EUR.")
+    assert not unit_missing("How much did they pay?", "They paid $3 million.")
