@@ -6,6 +6,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from rag.places import countries_in
+
 _PRONOUN = re.compile(r"\b(he|she|him|his|her|hers|they|them|their|theirs|it|its|this|that|these|those|there)\b", re.I)
 _PERSONAL = {"he", "she", "him", "his", "her", "hers"}
 _POSSESSIVE = {"his", "her", "their", "its"}
@@ -14,6 +16,11 @@ _ELLIPTIC = re.compile(r"^\s*(and|what about|how about|what of|also|and what abo
 _NAME = re.compile(r"\b[A-Z][\w\u2019'.-]*(?:\s+(?:(?:bin|de|van|von|al|of|the)\s+)?[A-Z][\w\u2019'.-]*)*")
 _QUESTION_WORDS = frozenset(
     "Who What When Where Why How Which Is Are Was Were Did Does Do Can Could Will Would Tell And The A An In On I".split()
+)
+# Words that open a sentence with a capital without being names ("Every employee gets ...").
+_OPENERS = _QUESTION_WORDS | frozenset(
+    "Every Each All Some Any No Most Many Several Both Either Neither Our Your My Their Its His Her This That These Those "
+    "There Here Only Also However Meanwhile Then Such Other Another If While After Before Up Please".split()
 )
 
 
@@ -44,12 +51,18 @@ def standalone_question(question: str, history: Sequence[dict[str, Any]] | None)
 
 
 def _names(text: str) -> list[str]:
-    """Capitalised names in a text, minus sentence-initial question words."""
+    """Capitalised names in a text, minus the words that merely open a sentence ("Every", "Which").
+
+    >>> _names("Every employee gets 25 days. Witkoff is handling it, and Keith Kellogg left.")
+    ['Witkoff', 'Keith Kellogg']
+    """
     out = []
     for m in _NAME.finditer(text):
         words = m.group(0).split()
-        while words and words[0] in _QUESTION_WORDS:
+        opens_sentence = not text[: m.start()].strip() or text[: m.start()].rstrip()[-1] in ".!?:\"\u201c"
+        while words and (words[0] in _QUESTION_WORDS or (opens_sentence and words[0] in _OPENERS)):
             words = words[1:]
+
         name = " ".join(words).rstrip(".,'\u2019")
         if name.endswith(("'s", "\u2019s")):
             name = name[:-2]
@@ -75,7 +88,7 @@ def _latest_entity(turns: Sequence[dict[str, Any]], person: bool) -> str:
     asked = ""
     for turn in turns:  # later turns overwrite earlier ones
         from_user = turn.get("role") == "user"
-        names = _names(turn["content"])
+        names = [n for n in _names(turn["content"]) if not _is_place(n)]  # "he" is no "Russian" or "Moscow"
         if not from_user:
             names = sorted(names, key=lambda n: -len(set(n.lower().split()) & set(asked.lower().split())))
         else:
@@ -89,6 +102,11 @@ def _latest_entity(turns: Sequence[dict[str, Any]], person: bool) -> str:
         if single:
             latest[base + 2] = single[0]
     return next((name for name in latest if name), "")
+
+
+def _is_place(name: str) -> bool:
+    """True when the whole name is a country's name, capital or people ("Russian", "Moscow", "Saudi Arabia")."""
+    return any(name in named for named in countries_in(name).values())
 
 
 def _substitute(question: str, match: re.Match[str], entity: str) -> str:

@@ -44,3 +44,21 @@ def test_standalone_question_leaves_self_contained_question_alone() -> None:
 def test_standalone_question_ignores_malformed_turns() -> None:
     history = [{"role": "user"}, {"content": 3}, "junk", {"role": "user", "content": "Who is Keith Kellogg?"}]
     assert standalone_question("What did he say?", history) == "What did Keith Kellogg say?"  # type: ignore[arg-type]
+
+
+def test_standalone_question_does_not_take_a_sentence_opener_for_a_name() -> None:
+    history = [
+        {"role": "user", "content": "How many days of annual leave do I get?"},
+        {"role": "assistant", "content": "Every employee gets 25 days of paid annual leave per calendar year. [1]"},
+    ]
+    rewritten = standalone_question("Can I carry them over?", history)
+    assert "Every" not in rewritten
+    assert "annual leave" in rewritten
+
+
+def test_standalone_question_does_not_take_a_people_or_a_capital_for_he() -> None:
+    history = [
+        {"role": "user", "content": "Who is handling the Russian side in Moscow?"},
+        {"role": "assistant", "content": "Witkoff is handling the Russian side, while Kellogg is focusing on Ukraine. [1]"},
+    ]
+    assert standalone_question("Which side is he handling?", history) == "Which side is Witkoff handling?"
