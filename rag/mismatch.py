@@ -75,29 +75,55 @@ def number_conflict(question: str, sentence: str) -> bool:
 
 
 _WEEKDAY = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-_MONTH_NAME = r"january|february|march|april|may|june|july|august|september|october|november|december"
-# A measurement unit a "how many/much" question may name -> what a sentence holding that value must say.
-_UNITS: dict[str, str] = {
-    "second": r"seconds?|secs?", "minute": r"minutes?|mins?", "hour": r"hours?|hrs?", "day": r"days?|daily",
-    "week": r"weeks?|weekly", "month": r"months?|monthly", "year": r"years?|yearly|annual(?:ly)?",
-    "mile": r"miles?|mi", "kilometer": r"kilometers?|kilometres?|km", "meter": r"meters?|metres?|m",
-    "foot": r"feet|foot|ft", "kilogram": r"kilograms?|kg", "pound": r"pounds?|lbs?|£", "ton": r"tons?|tonnes?",
-    "dollar": r"dollars?|\$|usd", "euro": r"euros?|€|eur", "percent": r"percent|per cent|%",
+_MONTH_NAME = (
+    r"january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec"
+)
+_NUMBER_WORD = (
+    r"\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen"
+    r"|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+)
+_MONEY_WORDS = r"[$€£¥₹]|usd|eur|gbp|dollars?|euros?|pounds?|cents?|yen|francs?|roubles?|rubles?|rupees?|free"
+# Units of time from short to long: an answer may be in the asked unit or a neighbouring one (hours for minutes),
+# not in one far off ("a three-year-long war" says nothing of how many minutes a call lasted).
+_TIME_UNITS = (
+    r"seconds?|secs?", r"minutes?|mins?", r"hours?|hrs?", r"days?|daily|nights?", r"weeks?|weekly|fortnights?",
+    r"months?|monthly", r"years?|yearly|annual(?:ly)?", r"decades?", r"centur(?:y|ies)",
+)
+_TIME_INDEX = {w: i for i, w in enumerate("second minute hour day week month year decade century".split())}
+_TIME_INDEX.update({"fortnight": 4, "night": 3, "centurie": 8})
+# What a sentence must say to hold a value of each other dimension: an answer in kilometres serves a question in miles.
+_DIMENSIONS: dict[str, str] = {
+    "distance": r"miles?|kilometers?|kilometres?|km|meters?|metres?|m|feet|foot|ft|yards?|inch(?:es)?|cm|mm",
+    "mass": r"kilograms?|kg|grams?|g|pounds?|lbs?|tons?|tonnes?|ounces?|oz",
+    "money": _MONEY_WORDS,
+    "percent": r"percent|per cent|%|half|thirds?|quarters?",
 }
-_UNIT_ALIASES = {"kilometre": "kilometer", "metre": "meter", "feet": "foot", "tonne": "ton", "percentage": "percent"}
+_DIMENSION_OF = {
+    **dict.fromkeys("mile kilometer kilometre meter metre foot feet yard inch inche".split(), "distance"),
+    **dict.fromkeys("kilogram gram ton tonne ounce".split(), "mass"),
+    **dict.fromkeys("dollar euro money".split(), "money"),
+    **dict.fromkeys("percent percentage".split(), "percent"),
+}
 # "How much does it cost?" asks for money whatever word follows "how much".
 _MONEY_Q = re.compile(
     r"\bhow much\b[^?]*\b(?:cost|costs|pay|pays|paid|price|priced|charge|charges|charged|spend|spent|earn|earns|earned|worth)\b"
     r"|\b(?:what|which) (?:is|was|are|were) the (?:price|cost|fee|salary|wage)s?\b",
     re.I,
 )
-_MONEY = re.compile(r"[$€£¥₹]|\b(?:usd|eur|gbp|dollars?|euros?|pounds?|cents?|yen|francs?|roubles?|rubles?|rupees?|free)\b", re.I)
 _HOW_MANY = re.compile(r"\bhow (?:many|much)\s+(\w+)|\bwhat (percentage|percent)\b", re.I)
-_ASKED_GRAIN = (  # questions that name the grain of a time: the sentence must hold one of that grain
-    (re.compile(r"\bday of the week\b|\bwhich (?:week)?day\b|\bwhat (?:week)?day\b", re.I), re.compile(rf"\b(?:{_WEEKDAY})\b", re.I)),
+_ASKED_GRAIN = (  # questions that name the grain of a time or an age: the sentence must hold one of that grain
+    (re.compile(r"\bday of the week\b|\b(?:which|what) weekday\b", re.I), re.compile(rf"\b(?:{_WEEKDAY})\b", re.I)),
     (re.compile(r"\b(?:what|which) month\b", re.I), re.compile(rf"\b(?:{_MONTH_NAME})\b", re.I)),
-    (re.compile(r"\b(?:what|which) year\b", re.I), re.compile(r"\b(?:1[0-9]|20)\d\d\b")),
-    (re.compile(r"\bhow old\b", re.I), re.compile(r"\b\d+[- ]years?[- ]old\b|\baged? \d+|\b\d+,? (?:is|was) \b", re.I)),
+    (re.compile(r"\b(?:what|which) year\b", re.I), re.compile(r"\b(?:1[0-9]|20)\d\d(?:s\b|\b)")),
+    (
+        re.compile(r"\bhow old\b", re.I),
+        re.compile(
+            rf"\b(?:{_NUMBER_WORD})[- ]years?[- ]old\b|\b(?:{_NUMBER_WORD}) years? of age\b"
+            rf"|\b(?:age(?:d| of)?|was|is|were|turned) (?:{_NUMBER_WORD})\b",
+            re.I,
+        ),
+    ),
 )
 
 
@@ -106,9 +132,9 @@ def unit_missing(question: str, sentence: str) -> bool:
 
     >>> unit_missing("How many minutes did the call last?", "The call was long and productive.")
     True
-    >>> unit_missing("How many miles is the route?", "The route is 2000 kilometres long.")
+    >>> unit_missing("How many miles is the route?", "The route is very long.")
     True
-    >>> unit_missing("How many miles is the route?", "The route is 1200 miles long.")
+    >>> unit_missing("How many miles is the route?", "The route is 2000 kilometres long.")  # an answer in other units
     False
     >>> unit_missing("On which day of the week will they meet?", "They meet in the coming days.")
     True
@@ -121,16 +147,24 @@ def unit_missing(question: str, sentence: str) -> bool:
         if asks.search(question):
             return not holds.search(sentence)
     if _MONEY_Q.search(question):
-        return not _MONEY.search(sentence)
+        return not _holds(sentence, _MONEY_WORDS)
     m = _HOW_MANY.search(question)
     if not m:
         return False
     word = (m.group(1) or m.group(2)).lower()
-    unit = _UNIT_ALIASES.get(word, word[:-1] if word.endswith("s") else word)
-    unit = _UNIT_ALIASES.get(unit, unit)
-    if unit not in _UNITS:
-        return False
-    return not re.search(rf"(?<![a-z])(?:{_UNITS[unit]})(?![a-z])", sentence, re.I)
+    if word in ("pound", "pounds"):  # weight or money
+        return not _holds(sentence, _DIMENSIONS["mass"] + "|" + _MONEY_WORDS)
+    singular = word[:-1] if word.endswith("s") else word
+    if singular in _TIME_INDEX:
+        i = _TIME_INDEX[singular]
+        return not _holds(sentence, "|".join(_TIME_UNITS[max(i - 1, 0) : i + 2]))
+    dimension = _DIMENSION_OF.get(word) or _DIMENSION_OF.get(singular)
+    return dimension is not None and not _holds(sentence, _DIMENSIONS[dimension])
+
+
+def _holds(sentence: str, units: str) -> bool:
+    """True when the sentence has one of the units (a regex alternation) as a word or beside a number ("12km")."""
+    return bool(re.search(rf"(?<![a-z])(?:{units})(?![a-z])", sentence, re.I))
 
 
 def has_negation(text: str) -> bool:

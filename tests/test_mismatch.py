@@ -35,13 +35,18 @@ def test_number_conflict_flags_a_number_the_sentence_gives_differently() -> None
 
 def test_unit_missing_flags_a_sentence_without_the_unit_or_grain_asked_for() -> None:
     assert unit_missing("How many minutes did the phone call last?", "The call was long and highly productive.")
-    assert unit_missing("How many miles long is the route?", "The route runs 2000 kilometres.")
+    assert unit_missing("How many minutes did the phone call last?", "It ended the three-year-long war.")  # a unit far off
+    assert unit_missing("How many miles long is the route?", "The route runs along the coast.")
     assert unit_missing("On which day of the week will they meet?", "They will meet in the coming days.")
     assert unit_missing("In what year was the model proposed?", "The model was proposed by Turing.")
 
 
-def test_unit_missing_accepts_the_unit_in_any_usual_spelling() -> None:
+def test_unit_missing_accepts_the_unit_in_any_usual_spelling_or_another_of_its_kind() -> None:
     assert not unit_missing("How many kilometers is it?", "It is 2000 km.")
+    assert not unit_missing("How many miles long is the route?", "The route runs 2000 kilometres.")
+    assert not unit_missing("How many minutes did the call last?", "The call lasted two hours.")
+    assert not unit_missing("In what year was it founded?", "It was founded in the late 1990s.")
+    assert not unit_missing("What percentage voted?", "More than half voted.")
     assert not unit_missing("What percentage voted?", "About 40% voted.")
     assert not unit_missing("How old is he?", "He is 45 years old.")
     assert not unit_missing("In what year was the model proposed?", "Turing proposed it in 1936.")
@@ -53,3 +58,14 @@ def test_unit_missing_wants_money_for_a_price_question() -> None:
     assert unit_missing("What is the price of a ticket?", "Tickets sell out within an hour.")
     assert not unit_missing("How much does the Widget Pro cost?", "The Widget Pro costs 199 EUR.")
     assert not unit_missing("How much did they pay?", "They paid $3 million.")
+
+
+def test_unit_missing_reads_an_age_in_its_usual_forms() -> None:
+    for said in ("She died in 1852 at the age of 36.", "He retired aged 61.", "a 36-year-old writer", "He was 70 years of age.",
+                 "He died in Greece when Ada was eight."):
+        assert not unit_missing("How old was she when she died?", said), said
+    assert unit_missing("How old was she when she died?", "She died in 1852.")
+
+
+def test_unit_missing_leaves_a_date_question_to_the_other_signals() -> None:
+    assert not unit_missing("On which day was she born?", "She was born on 10 December 1815.")
