@@ -21,11 +21,18 @@ _MONTH = re.compile(
     r"|(?:hour|day|week|month|year|decade|centur(?:y|ie))s?)\b",
     re.I,
 )
+_CALENDAR = re.compile(
+    r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december|monday|tuesday|wednesday"
+    r"|thursday|friday|saturday|sunday)\b",
+    re.I,
+)
+VAGUE_TIME = 0.5  # "when" is better answered by a date than by "a month after" or "soon"
 _CAPITAL = re.compile(r"\b[A-Z][\w'\u2019-]*")
 _NUMERIC_Q = re.compile(r"\bhow (?:many|much|long|old|far|large|big|often|fast)\b|\bwhat (?:percentage|percent|number|amount|size)\b", re.I)
 _TIME_Q = re.compile(r"\bwhen\b|\bhow soon\b|\bwhat (?:year|date|day|month|time|century|decade)\b|\bin which year\b", re.I)
 _PERSON_Q = re.compile(r"\bwho(?:m|se)?\b|\bwhich (?:person|official|leader|president|minister|envoy)\b", re.I)
 _PLACE_PHRASE = re.compile(r"\b(?:in|at|to|from|near|inside|outside|across)\s+(?:the\s+)?[A-Z]")
+_RELATIVE_TIME_Q = re.compile(r"\bhow soon\b", re.I)
 _COUNTRY_Q = re.compile(r"\b(?:which|what) (?:country|countries|nation|nations)\b", re.I)
 _LOCATIVE_Q = re.compile(r"\bwhere\b|\b(?:in|at|to|from) (?:which|what)\b", re.I)
 _PLACE_Q = re.compile(r"\bwhere\b|\bwhich (?:country|city|place|nation|state)\b|\bin what (?:country|city|place)\b", re.I)
@@ -88,8 +95,19 @@ def place_tokens(info: QuestionInfo, sentence: str) -> set[str]:
 
 
 def kind_match(info: QuestionInfo, sentence: str) -> float:
-    """How well the sentence holds the kind of answer the question wants (`type_match`, or a country for "which country")."""
-    return country_match(info, sentence) if info.asks_country else type_match(info.kind, sentence)
+    """How well the sentence holds the kind of answer the question wants (`type_match`, or a country for "which country").
+
+    "How soon" asks for a relative time, which "in the coming days" gives as well as a date.
+    >>> kind_match(question_info("How soon will they meet?"), "They meet in the coming days.")
+    1.0
+    >>> kind_match(question_info("When will they meet?"), "They meet in the coming days.")
+    0.5
+    """
+    if info.asks_country:
+        return country_match(info, sentence)
+    if info.kind == "time" and _RELATIVE_TIME_Q.search(info.text) and _MONTH.search(sentence):
+        return 1.0
+    return type_match(info.kind, sentence)
 
 
 def country_match(info: QuestionInfo, sentence: str) -> float:
@@ -124,7 +142,9 @@ def type_match(kind: str, sentence: str) -> float:
     if kind == "number":
         return 1.0 if _NUMBER.search(sentence) else 0.0
     if kind == "time":
-        return 1.0 if re.search(r"\d", sentence) or _MONTH.search(sentence) else 0.0
+        if re.search(r"\d", sentence) or _CALENDAR.search(sentence):
+            return 1.0
+        return VAGUE_TIME if _MONTH.search(sentence) else 0.0
     if kind == "place":
         if _PLACE_PHRASE.search(sentence):
             return 1.0

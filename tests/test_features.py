@@ -34,8 +34,11 @@ def test_type_match_requires_numbers_for_number_questions() -> None:
     assert type_match("other", "Anything.") == 0.5
 
 
-def test_type_match_reads_plural_time_units_as_times() -> None:
-    assert type_match("time", "The meeting is set for the coming days.") == 1.0
+def test_type_match_reads_plural_time_units_as_times_and_prefers_a_date() -> None:
+    vague = type_match("time", "The meeting is set for the coming days.")
+    assert 0.0 < vague < type_match("time", "The meeting is set for 18 February.") == 1.0
+    assert type_match("time", "She was born a month after the wedding.") == vague
+    assert type_match("time", "The meeting is set for Tuesday.") == 1.0
     assert type_match("time", "The meeting is set.") == 0.0
 
 
