@@ -58,7 +58,7 @@ class Candidate:
 
 
 def candidates(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, info: QuestionInfo) -> list[Candidate]:
-    """Every sentence of the retrieved passages but Markdown headings, scored; best first.
+    """Every sentence of the retrieved passages but headings, scored; best first.
 
     A sentence in several overlapping passages takes the best of their scores.
     """
@@ -182,7 +182,7 @@ def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int, second_
 
 
 def _is_heading(index: LoadedIndex, sentence_id: int) -> bool:
-    """True for a Markdown heading, or a line of itself of a few words with no closing punctuation."""
+    """True for a Markdown heading, or a line of its own of a few words with no closing punctuation."""
     text = index.sentence_text(sentence_id)
     if _MARKDOWN_HEADING.match(text):
         return True

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from rag.lexical import opens_sentence
 from rag.places import countries_in
 
 _PRONOUN = re.compile(r"\b(he|she|him|his|her|hers|they|them|their|theirs|it|its|this|that|these|those|there)\b", re.I)
@@ -59,10 +60,9 @@ def _names(text: str) -> list[str]:
     out = []
     for m in _NAME.finditer(text):
         words = m.group(0).split()
-        opens_sentence = not text[: m.start()].strip() or text[: m.start()].rstrip()[-1] in ".!?:\"\u201c"
-        while words and (words[0] in _QUESTION_WORDS or (opens_sentence and words[0] in _OPENERS)):
+        first = opens_sentence(text, m.start())
+        while words and (words[0] in _QUESTION_WORDS or (first and words[0] in _OPENERS)):
             words = words[1:]
-
         name = " ".join(words).rstrip(".,'\u2019")
         if name.endswith(("'s", "\u2019s")):
             name = name[:-2]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from rag.lexical import STOPWORDS, tokens, words
-from rag.mismatch import has_negation
+from rag.mismatch import MONTHS, WEEKDAYS, has_negation
 from rag.places import countries_in
 
 _NUMBER = re.compile(
@@ -21,11 +21,7 @@ _MONTH = re.compile(
     r"|(?:hour|day|week|month|year|decade|centur(?:y|ie))s?)\b",
     re.I,
 )
-_CALENDAR = re.compile(
-    r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december|monday|tuesday|wednesday"
-    r"|thursday|friday|saturday|sunday)\b",
-    re.I,
-)
+_CALENDAR = re.compile(rf"\b(?:{MONTHS}|{WEEKDAYS})\b", re.I)
 VAGUE_TIME = 0.5  # "when" is better answered by a date than by "a month after" or "soon"
 _CAPITAL = re.compile(r"\b[A-Z][\w'\u2019-]*")
 _NUMERIC_Q = re.compile(r"\bhow (?:many|much|long|old|far|large|big|often|fast)\b|\bwhat (?:percentage|percent|number|amount|size)\b", re.I)

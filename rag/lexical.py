@@ -40,6 +40,16 @@ def words(text: str) -> list[str]:
     return [m.group(0).lower().replace("\u2019", "'") for m in _WORD.finditer(text)]
 
 
+def opens_sentence(text: str, pos: int) -> bool:
+    """True when `pos` is where a sentence starts: the text's start, or after closing punctuation or an opening quote.
+
+    >>> opens_sentence("Yes. Every one", 5), opens_sentence("Yes, every one", 5)
+    (True, False)
+    """
+    before = text[:pos].rstrip()
+    return not before or before[-1] in ".!?:\"\u201c"
+
+
 def tokens(text: str) -> list[str]:
     """Stemmed content words: the unit BM25 and the overlap features count.
 

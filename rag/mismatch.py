@@ -74,11 +74,9 @@ def number_conflict(question: str, sentence: str) -> bool:
     return any(n not in said and any(len(m) == len(n) for m in said - asked) for n in asked)
 
 
-_WEEKDAY = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-_MONTH_NAME = (
-    r"january|february|march|april|may|june|july|august|september|october|november|december"
-    r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec"
-)
+WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december"
+_MONTH_NAME = MONTHS + r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec"
 _NUMBER_WORD = (
     r"\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen"
     r"|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
@@ -113,7 +111,7 @@ _MONEY_Q = re.compile(
 )
 _HOW_MANY = re.compile(r"\bhow (?:many|much)\s+(\w+)|\bwhat (percentage|percent)\b", re.I)
 _ASKED_GRAIN = (  # questions that name the grain of a time or an age: the sentence must hold one of that grain
-    (re.compile(r"\bday of the week\b|\b(?:which|what) weekday\b", re.I), re.compile(rf"\b(?:{_WEEKDAY})\b", re.I)),
+    (re.compile(r"\bday of the week\b|\b(?:which|what) weekday\b", re.I), re.compile(rf"\b(?:{WEEKDAYS})\b", re.I)),
     (re.compile(r"\b(?:what|which) month\b", re.I), re.compile(rf"\b(?:{_MONTH_NAME})\b", re.I)),
     (re.compile(r"\b(?:what|which) year\b", re.I), re.compile(r"\b(?:1[0-9]|20)\d\d(?:s\b|\b)")),
     (

@@ -6,6 +6,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from rag.lexical import opens_sentence
+
 MIN_POPULATION = 1_000_000  # smaller places' capitals ("Male", "Kingston", "Plymouth") read as common words or other towns
 MAX_WORDS = 5  # the longest name looked up ("United States of America")
 _PROPER = re.compile(r"[A-Z][\w.'\u2019-]*(?:\s+(?:of\s+(?:the\s+)?|and\s+)?[A-Z][\w.'\u2019-]*)*")
@@ -78,7 +80,7 @@ def _countries_in(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     found: dict[str, list[str]] = {}
     for run in _PROPER.finditer(text):
         names = re.split(r"\s+|-(?=[A-Z])", run.group(0))  # "U.S.-Russia" names two countries
-        sentence_start = not text[: run.start()].strip() or text[: run.start()].rstrip()[-1] in '.!?:"\u201c'
+        sentence_start = opens_sentence(text, run.start())
         i, after_name = 0, False
         while i < len(names):
             for n in range(min(MAX_WORDS, len(names) - i), 0, -1):  # the longest name first: "South Korea", not "Korea"

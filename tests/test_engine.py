@@ -69,10 +69,10 @@ def test_clipped_quotes_stay_verbatim(seed_engine: Engine) -> None:
         assert sum(len(c["quote"].split()) for c in body["citations"]) <= 60
 
 
-def _engine_over(text: str, folders: tuple[Path, Path], embedder: Embedder) -> Engine:
-    """An engine over a one-document folder holding `text`, built."""
+def _engine_over(text: str, folders: tuple[Path, Path], embedder: Embedder, name: str = "doc.txt") -> Engine:
+    """An engine over a one-document folder holding `text` in a file called `name`, built."""
     docs, index = folders
-    (docs / "doc.txt").write_text(text, encoding="utf-8")
+    (docs / name).write_text(text, encoding="utf-8")
     engine = Engine(make_settings(docs, index), embedder)
     engine.build()
     return engine
@@ -107,14 +107,13 @@ def test_ask_abstains_when_the_question_asks_the_opposite_of_the_text(
 
 
 def test_ask_never_quotes_a_markdown_heading(docs_and_index: tuple[Path, Path], embedder: Embedder) -> None:
-    docs, index = docs_and_index
-    (docs / "handbook.md").write_text(
+    engine = _engine_over(
         "# Team handbook\n\n## Working hours\n\nCore hours are 10:00 to 16:00 in your own time zone.\n\n"
         "## Leave\n\nEvery employee gets 25 days of paid leave a year.\n",
-        encoding="utf-8",
+        docs_and_index,
+        embedder,
+        "handbook.md",
     )
-    engine = Engine(make_settings(docs, index), embedder)
-    engine.build()
     answer = engine.ask("What are the working hours?")
     assert not answer.abstained
     assert answer.citations[0].quote.startswith("Core hours are 10:00 to 16:00")
@@ -122,10 +121,7 @@ def test_ask_never_quotes_a_markdown_heading(docs_and_index: tuple[Path, Path], 
 
 
 def test_ask_abstains_on_a_document_of_headings_only(docs_and_index: tuple[Path, Path], embedder: Embedder) -> None:
-    docs, index = docs_and_index
-    (docs / "outline.md").write_text("# Team handbook\n\n## Working hours\n\n## Leave\n", encoding="utf-8")
-    engine = Engine(make_settings(docs, index), embedder)
-    engine.build()
+    engine = _engine_over("# Team handbook\n\n## Working hours\n\n## Leave\n", docs_and_index, embedder, "outline.md")
     answer = engine.ask("What are the working hours?")
     assert answer.abstained and answer.citations == ()
     assert answer.passages  # the closest passages are still there to read
@@ -134,15 +130,14 @@ def test_ask_abstains_on_a_document_of_headings_only(docs_and_index: tuple[Path,
 def test_ask_never_quotes_a_heading_line_of_an_html_page_but_quotes_short_list_items(
     docs_and_index: tuple[Path, Path], embedder: Embedder
 ) -> None:
-    docs, index = docs_and_index
-    (docs / "faq.html").write_text(
+    engine = _engine_over(
         "<html><body><h1>Widget Pro</h1><h2>Warranty</h2><p>Every Widget Pro comes with a two-year limited warranty.</p>"
         "<h2>Compatibility</h2><ul><li>Works with Windows 10 and later</li><li>Linux is not officially supported</li></ul>"
         "</body></html>",
-        encoding="utf-8",
+        docs_and_index,
+        embedder,
+        "faq.html",
     )
-    engine = Engine(make_settings(docs, index), embedder)
-    engine.build()
     warranty = engine.ask("What is the warranty period?")
     assert warranty.citations[0].quote == "Every Widget Pro comes with a two-year limited warranty."
     assert "Warranty" not in [c.quote for c in warranty.citations]
