@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from evals.metrics import contains_answer
-from rag.composer import ABSTAIN_SIGNS, FEATURES, QUESTION_FEATURES, Candidate, candidates, question_features
+from rag.composer import ABSTAIN_SIGNS, FEATURES, QUESTION_FEATURES, Candidate, candidates, on_topic, question_features
 from rag.conversation import standalone_question
 from rag.engine import Engine
 from rag.features import QuestionInfo, question_info
@@ -88,15 +88,14 @@ def fit_ranker(rows: list[Row], c: float = 0.1) -> np.ndarray:
 
 
 RELEVANCE_FLOOR = Settings().relevance_floor
-MAX_COS = QUESTION_FEATURES.index("max_cos")
 
 
 def fit_abstainer(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float = 0.01) -> tuple[np.ndarray, float]:
     """Sign-constrained, weighted logistic regression over standardised features; returns raw-unit weights and bias."""
     from scipy.optimize import minimize
 
-    on_topic = x[:, MAX_COS] >= RELEVANCE_FLOOR  # off-topic questions are abstained on before the model is asked
-    x, y, weight = x[on_topic], y[on_topic], weight[on_topic]
+    asked = _on_topic(x)  # off-topic questions are abstained on before the model is asked
+    x, y, weight = x[asked], y[asked], weight[asked]
     mu, sd = x.mean(0), x.std(0) + 1e-6
     z = (x - mu) / sd
     yf = y.astype(float)
@@ -114,7 +113,12 @@ def fit_abstainer(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float = 
 
 def _gated(qx: np.ndarray, aw: np.ndarray, ab: float) -> np.ndarray:
     """Model logits, with off-topic questions pushed to the bottom as the composer does."""
-    return np.where(qx[:, MAX_COS] >= RELEVANCE_FLOOR, qx @ aw + ab, -20.0)
+    return np.where(_on_topic(qx), qx @ aw + ab, -20.0)
+
+
+def _on_topic(qx: np.ndarray) -> np.ndarray:
+    """Which questions pass the composer's relevance test (`composer.on_topic`), row by row."""
+    return np.array([on_topic(row, RELEVANCE_FLOOR) for row in qx], dtype=bool)
 
 
 def rescored(row: Row, w: np.ndarray) -> list[Candidate]:

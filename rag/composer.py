@@ -45,6 +45,9 @@ ABSTAIN_WEIGHTS = np.array(
     dtype=np.float32,
 )
 ABSTAIN_BIAS = -2.364
+# Added to the relevance floor for a question none of whose words the documents use ("Is there a gym membership?"
+# over a handbook): no answerable development question is in that case, so it costs nothing measured there.
+UNSEEN_WORDS_RAISE = 0.1
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,15 @@ def confidence(question_vector: np.ndarray, relevance_floor: float) -> float:
     z = float(question_vector @ ABSTAIN_WEIGHTS) + ABSTAIN_BIAS
     p = 1.0 / (1.0 + math.exp(-z))
     max_cos = float(question_vector[QUESTION_FEATURES.index("max_cos")])
-    return p if max_cos >= relevance_floor else min(p, max(max_cos, 0.0))
+    return p if on_topic(question_vector, relevance_floor) else min(p, max(max_cos, 0.0))
+
+
+def on_topic(question_vector: np.ndarray, relevance_floor: float) -> bool:
+    """Some sentence is about the question: its best cosine reaches the floor, raised by UNSEEN_WORDS_RAISE when not
+    one word of the question occurs in the documents (only meaning links them then, and it must be clearer).
+    """
+    unseen = question_vector[QUESTION_FEATURES.index("unknown_words")] >= 1.0
+    return bool(question_vector[QUESTION_FEATURES.index("max_cos")] >= relevance_floor + (UNSEEN_WORDS_RAISE if unseen else 0.0))
 
 
 def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int, second_margin: float) -> tuple[str, tuple[Citation, ...]]:

@@ -142,3 +142,19 @@ def test_ask_never_quotes_a_heading_line_of_an_html_page_but_quotes_short_list_i
     assert warranty.citations[0].quote == "Every Widget Pro comes with a two-year limited warranty."
     assert "Warranty" not in [c.quote for c in warranty.citations]
     assert engine.ask("Does it work on Linux?").citations[0].quote == "Linux is not officially supported"
+
+
+def test_ask_abstains_when_no_word_of_the_question_is_in_the_documents(
+    docs_and_index: tuple[Path, Path], embedder: Embedder
+) -> None:
+    engine = _engine_over(
+        "# Team handbook\n\n## Working hours\n\nOur core hours are 10:00 to 16:00 in your local time zone. "
+        "Outside core hours you can organise your day as you like.\n"
+        "Meetings should not be scheduled on Fridays after 14:00.\n\n## Leave\n\n"
+        "Every employee gets 25 days of paid annual leave per calendar year.\n",
+        docs_and_index,
+        embedder,
+        "handbook.md",
+    )
+    assert engine.ask("Is there a gym membership?").abstained
+    assert not engine.ask("How much holiday do I get?").abstained  # "holiday" is not in the text, "get" is
