@@ -12,6 +12,9 @@ from rag.places import countries_in
 _PRONOUN = re.compile(r"\b(he|she|him|his|her|hers|they|them|their|theirs|it|its|this|that|these|those|there)\b", re.I)
 _PERSONAL = {"he", "she", "him", "his", "her", "hers"}
 _POSSESSIVE = {"his", "her", "their", "its"}
+_CITATION = re.compile(r"\s*\[\d+\]")
+_BE = re.compile(r"\b(?:is|are|was|were|isn't|aren't|wasn't|weren't)\s+$", re.I)
+_BE_AFTER = re.compile(r"\s+(?:is|are|was|were|will|would|could|should|must|might|has|have|had|be|isn't|aren't|wasn't|weren't)\b", re.I)
 _ELLIPTIC = re.compile(r"^\s*(and|what about|how about|what of|also|and what about|but)\b", re.I)
 # A run of capitalised words (allowing short linking words such as "bin" or "of"), e.g. "Mohammed bin Salman".
 _NAME = re.compile(r"\b[A-Z][\w\u2019'.-]*(?:\s+(?:(?:bin|de|van|von|al|of|the)\s+)?[A-Z][\w\u2019'.-]*)*")
@@ -34,12 +37,16 @@ def standalone_question(question: str, history: Sequence[dict[str, Any]] | None)
     'Who is Keith Kellogg?'
     """
     question = question.strip()
-    turns = [t for t in (history or []) if isinstance(t, dict) and isinstance(t.get("content"), str)]
+    turns: list[dict[str, Any]] = [
+        {"role": t.get("role"), "content": _CITATION.sub(" ", t["content"])}  # "[1]" would hide where a sentence starts
+        for t in (history or [])
+        if isinstance(t, dict) and isinstance(t.get("content"), str)
+    ]
     if not turns:
         return question
     user_turns = [t["content"] for t in turns if t.get("role") == "user"]
     last_user = user_turns[-1] if user_turns else ""
-    match = _PRONOUN.search(question)
+    match = _pronoun(question)
     if match and (match.group(1).lower() in _PERSONAL | {"they", "them", "their"} or not _names(question)):
         entity = _latest_entity(turns, person=match.group(1).lower() in _PERSONAL)
         if entity:
@@ -49,6 +56,17 @@ def standalone_question(question: str, history: Sequence[dict[str, Any]] | None)
         if topic and topic.lower() not in question.lower():
             return f"{question} ({topic})"
     return question
+
+
+def _pronoun(question: str) -> re.Match[str] | None:
+    """The first pronoun that points back: not the "there" of "is there", "there are"."""
+    for match in _PRONOUN.finditer(question):
+        if match.group(1).lower() == "there" and (
+            _BE.search(question[: match.start()]) or _BE_AFTER.match(question[match.end() :])
+        ):
+            continue
+        return match
+    return None
 
 
 def _names(text: str) -> list[str]:
@@ -76,11 +94,14 @@ def _latest_entity(turns: Sequence[dict[str, Any]], person: bool) -> str:
 
     For "he"/"she": full names (two words or more) in the user's questions first, then full names in the answers
     (the one sharing most words with the question it answered), then single words; latest turns first.
-    Otherwise: the latest turn's name (an answer's first, a question's longest).
+    Otherwise: the latest turn's name, a question's longest or an answer's first of two words or more (a single
+    capitalised word in an answer is as often a noun opening a sentence, "Flights under 6 hours ...", or a month).
     """
     if not person:
         for turn in reversed(turns):
             names = _names(turn["content"])
+            if turn.get("role") != "user":
+                names = [n for n in names if len(n.split()) >= 2]
             if names:
                 return names[0] if turn.get("role") != "user" else max(names, key=lambda n: len(n.split()))
         return ""
@@ -116,6 +137,8 @@ def _substitute(question: str, match: re.Match[str], entity: str) -> str:
     # "her" is possessive before a noun ("her plan") and an object otherwise ("about her").
     her_possessive = lowered == "her" and bool(re.match(r"\s+[a-z]", after)) and not re.match(r"\s+(about|to|with|for)\b", after)
     replacement = f"{entity}'s" if her_possessive or lowered in _POSSESSIVE - {"her"} else entity
+    if lowered == "there":  # "What happened there?" -> "What happened in Riyadh?"
+        replacement = f"in {entity}"
     return question[: match.start()] + replacement + after
 
 

@@ -62,3 +62,27 @@ def test_standalone_question_does_not_take_a_people_or_a_capital_for_he() -> Non
         {"role": "assistant", "content": "Witkoff is handling the Russian side, while Kellogg is focusing on Ukraine. [1]"},
     ]
     assert standalone_question("Which side is he handling?", history) == "Which side is Witkoff handling?"
+
+
+HANDBOOK = [
+    {"role": "user", "content": "How many days of annual leave do I get?"},
+    {"role": "assistant", "content": "Every employee gets 25 days of paid annual leave per calendar year. [1] "
+                                     "Up to 5 unused days can be carried over to the next year; the rest expire on 31 March. [2]"},
+    {"role": "user", "content": "Can I fly business class?"},
+    {"role": "assistant", "content": "Flights under 6 hours must be booked in economy class. [1]"},
+]
+
+
+def test_standalone_question_takes_no_single_capitalised_word_of_an_answer_for_it_or_them() -> None:
+    rewritten = standalone_question("Can I carry them over?", HANDBOOK[:2])
+    assert rewritten == "Can I carry them over? (many days annual leave)"  # not "Up" after "[1]", not "March"
+    assert "Flights" not in standalone_question("Are they refundable?", HANDBOOK)
+
+
+def test_standalone_question_reads_the_there_of_is_there_as_no_pronoun() -> None:
+    assert standalone_question("Is there a gym membership?", HANDBOOK) == "Is there a gym membership?"
+    assert standalone_question("Are there any exceptions to it?", HANDBOOK).startswith("Are there any exceptions")
+
+
+def test_standalone_question_puts_the_place_for_there() -> None:
+    assert standalone_question("What happened there?", [{"role": "user", "content": "Who went to Riyadh?"}]) == "What happened in Riyadh?"
