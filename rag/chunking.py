@@ -19,8 +19,10 @@ _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _BLOCK_START = re.compile(r"\s*(#{1,6}\s|[-*+\u2022]\s|\d{1,3}[.)]\s|>)")
 MAX_SENTENCE_WORDS = 80
 # Bump whenever the same text would be cut differently: indexes record it, and one cut by another version is rebuilt.
-SPLITTER_VERSION = 2
+SPLITTER_VERSION = 3
 MAX_SENTENCE_CHARS = 1000
+HEADING_MAX_WORDS = 4
+_MARKDOWN_HEADING = re.compile(r"#{1,6}\s")
 
 
 @dataclass(frozen=True)
@@ -111,11 +113,28 @@ def chunk_sentences(sentences: list[Span], text: str, size: int, overlap: int, m
     return chunks
 
 
+def is_heading(text: str, span: Span) -> bool:
+    """True for a heading: a Markdown one, or a line of its own of a few words with no closing punctuation.
+
+    Headings are context, never answers; in text from HTML or PDF they are short lines ("Warranty", "Early life").
+    >>> t = "## Leave\\nWarranty\\nLinux is not officially supported\\nSee below."
+    >>> [is_heading(t, s) for s in split_sentences(t)]
+    [True, True, False, False]
+    """
+    sentence = text[span.start : span.end]
+    if _MARKDOWN_HEADING.match(sentence):
+        return True
+    if len(sentence.split()) > HEADING_MAX_WORDS or sentence[-1] in ".!?:;,\u2026\"\u201d)" or not sentence[0].isupper():
+        return False
+    return text[: span.start].rstrip(" \t")[-1:] in ("", "\n") and text[span.end :].lstrip(" \t")[:1] in ("", "\n", "\r")
+
+
 def _paragraph_groups(sentences: list[Span], text: str) -> list[list[int]]:
-    """Indices of sentences grouped by paragraph.
+    """Indices of sentences grouped by paragraph; a paragraph of headings only joins the paragraph after it.
 
     A paragraph ends at a blank line, or at a line break right after a finished sentence (news and handbooks
-    often put one paragraph on each line); a line break inside running prose does not end one.
+    often put one paragraph on each line); a line break inside running prose does not end one. A heading alone
+    would make a passage that says nothing; with the text under it, its words help find that text.
     """
     groups: list[list[int]] = []
     prev: Span | None = None
@@ -124,7 +143,17 @@ def _paragraph_groups(sentences: list[Span], text: str) -> list[list[int]]:
             groups.append([])
         groups[-1].append(i)
         prev = s
-    return groups
+    merged: list[list[int]] = []
+    pending: list[int] = []
+    for group in groups:
+        if all(is_heading(text, sentences[i]) for i in group):
+            pending.extend(group)
+            continue
+        merged.append(pending + group)
+        pending = []
+    if pending:
+        merged.append(pending)
+    return merged
 
 
 def _paragraph_break(text: str, prev: Span, sentence: Span) -> bool:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+from rag.chunking import Span, is_heading
 from rag.features import (
     QuestionInfo,
     answer_slot,
@@ -27,10 +27,6 @@ from rag.schema import Citation
 
 ABSTAIN_TEXT = "The documents don't say. The closest passages are listed below."
 MIN_QUOTE_WORDS = 8  # a second quote cut shorter than this says too little to be worth showing
-# A heading names a section: it is context for the sentence under it, never an answer. Markdown marks it; in text
-# from HTML or PDF it is a line of a few words without a full stop ("Warranty", "Early life").
-_MARKDOWN_HEADING = re.compile(r"#{1,6}\s")
-HEADING_MAX_WORDS = 4
 FEATURES = (
     "cos", "lex", "lex_ctx", "cos_passage", "lex_passage", "rank", "type", "novelty", "specific",
     "bigram", "slot", "cos_rel", "lex_rel", "cos_prev", "length",
@@ -193,15 +189,9 @@ def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int, second_
 
 
 def _is_heading(index: LoadedIndex, sentence_id: int) -> bool:
-    """True for a Markdown heading, or a line of its own of a few words with no closing punctuation."""
-    text = index.sentence_text(sentence_id)
-    if _MARKDOWN_HEADING.match(text):
-        return True
-    if len(text.split()) > HEADING_MAX_WORDS or text[-1] in ".!?:;,\u2026\"\u201d)" or not text[0].isupper():
-        return False
-    doc = index.sentence_doc(sentence_id).text
-    start, end = int(index.tables.sent_start[sentence_id]), int(index.tables.sent_end[sentence_id])
-    return doc[:start].rstrip(" \t")[-1:] in ("", "\n") and doc[end:].lstrip(" \t")[:1] in ("", "\n", "\r")
+    """True for a heading (`chunking.is_heading`): context for the sentence under it, never an answer."""
+    span = Span(int(index.tables.sent_start[sentence_id]), int(index.tables.sent_end[sentence_id]))
+    return is_heading(index.sentence_doc(sentence_id).text, span)
 
 
 @lru_cache(maxsize=200_000)

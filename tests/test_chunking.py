@@ -81,3 +81,17 @@ def test_every_sentence_and_chunk_quotes_the_text_exactly(text: str, size: int, 
     for c in chunks:
         assert text[c.start : c.end] == text[sentences[c.first].start : sentences[c.last - 1].end]
     assert sorted({i for c in chunks for i in range(c.first, c.last)}) == list(range(len(sentences)))
+
+
+def test_chunk_sentences_joins_headings_to_the_paragraph_under_them() -> None:
+    t = "# Handbook\n\n## Leave\n\nEvery employee gets 25 days. Unused days expire.\n\n## Expenses\n\nMeals are paid.\n"
+    chunks = chunk_sentences(split_sentences(t), t, 4, 1, 100)
+    assert [t[c.start : c.end] for c in chunks] == [
+        "# Handbook\n\n## Leave\n\nEvery employee gets 25 days. Unused days expire.",
+        "## Expenses\n\nMeals are paid.",
+    ]
+
+
+def test_chunk_sentences_keeps_a_document_of_headings_only() -> None:
+    t = "# Handbook\n\n## Leave\n"
+    assert [t[c.start : c.end] for c in chunk_sentences(split_sentences(t), t, 4, 1, 100)] == ["# Handbook\n\n## Leave"]
