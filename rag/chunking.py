@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 # Words after which a full stop does not end a sentence.
-_ABBREVIATIONS = frozenset(
+ABBREVIATIONS = frozenset(
     {
         "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "cf", "al", "fig", "no", "nos", "vol",
         "pp", "p", "ed", "eds", "gen", "col", "lt", "sgt", "capt", "gov", "sen", "rep", "rev", "inc", "ltd", "co", "corp",
@@ -185,7 +185,7 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     while begin > 0 and not text[begin - 1].isspace() and text[begin - 1] not in "(\"'\u201c":
         begin -= 1
     word = text[begin:dot].lower()
-    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+    return word in ABBREVIATIONS or (len(word) == 1 and word.isalpha())
 
 
 def _line_breaks(text: str, start: int, end: int) -> list[int]:

@@ -6,15 +6,19 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from rag.lexical import opens_sentence
+from rag.chunking import ABBREVIATIONS
+from rag.lexical import STOPWORDS, opens_sentence
 from rag.places import countries_in
 
 _PRONOUN = re.compile(r"\b(he|she|him|his|her|hers|they|them|their|theirs|it|its|this|that|these|those|there)\b", re.I)
 _PERSONAL = {"he", "she", "him", "his", "her", "hers"}
 _POSSESSIVE = {"his", "her", "their", "its"}
+_INITIALS = re.compile(r"(?:[A-Za-z]\.)+")
+FOLLOW_UP_DEPTH = 3  # how many follow-ups back a subject is carried
 _CITATION = re.compile(r"\s*\[\d+\]")
 _BE = re.compile(r"\b(?:is|are|was|were|isn't|aren't|wasn't|weren't)\s+$", re.I)
 _BE_AFTER = re.compile(r"\s+(?:is|are|was|were|will|would|could|should|must|might|has|have|had|be|isn't|aren't|wasn't|weren't)\b", re.I)
+_NOT_TOPIC = STOPWORDS | {"many", "much", "does", "tell", "please"}  # question words, not what was asked about
 _ELLIPTIC = re.compile(r"^\s*(and|what about|how about|what of|also|and what about|but)\b", re.I)
 # A run of capitalised words (allowing short linking words such as "bin" or "of"), e.g. "Mohammed bin Salman".
 _NAME = re.compile(r"\b[A-Z][\w\u2019'.-]*(?:\s+(?:(?:bin|de|van|von|al|of|the)\s+)?[A-Z][\w\u2019'.-]*)*")
@@ -36,16 +40,22 @@ def standalone_question(question: str, history: Sequence[dict[str, Any]] | None)
     >>> standalone_question("Who is Keith Kellogg?", [])
     'Who is Keith Kellogg?'
     """
-    question = question.strip()
     turns: list[dict[str, Any]] = [
         {"role": t.get("role"), "content": _CITATION.sub(" ", t["content"])}  # "[1]" would hide where a sentence starts
         for t in (history or [])
         if isinstance(t, dict) and isinstance(t.get("content"), str)
     ]
+    return _resolve(question.strip(), turns, FOLLOW_UP_DEPTH)
+
+
+def _resolve(question: str, turns: list[dict[str, Any]], depth: int) -> str:
+    """`standalone_question` over cleaned turns, resolving the earlier questions it leans on `depth` levels back."""
     if not turns:
         return question
-    user_turns = [t["content"] for t in turns if t.get("role") == "user"]
-    last_user = user_turns[-1] if user_turns else ""
+    user_at = [i for i, t in enumerate(turns) if t.get("role") == "user"]
+    last_user = turns[user_at[-1]]["content"] if user_at else ""
+    if user_at and depth > 0:  # the last question as it was searched: a follow-up of a follow-up keeps the subject
+        last_user = _resolve(last_user, turns[: user_at[-1]], depth - 1)
     match = _pronoun(question)
     if match and (match.group(1).lower() in _PERSONAL | {"they", "them", "their"} or not _names(question)):
         entity = _latest_entity(turns, person=match.group(1).lower() in _PERSONAL)
@@ -77,16 +87,30 @@ def _names(text: str) -> list[str]:
     """
     out = []
     for m in _NAME.finditer(text):
-        words = m.group(0).split()
-        first = opens_sentence(text, m.start())
-        while words and (words[0] in _QUESTION_WORDS or (first and words[0] in _OPENERS)):
-            words = words[1:]
-        name = " ".join(words).rstrip(".,'\u2019")
-        if name.endswith(("'s", "\u2019s")):
-            name = name[:-2]
-        if name:
-            out.append(name)
+        for i, words in enumerate(_sentence_runs(m.group(0).split())):
+            first = i > 0 or opens_sentence(text, m.start())
+            while words and (words[0] in _QUESTION_WORDS or (first and words[0] in _OPENERS)):
+                words = words[1:]
+            name = " ".join(words).rstrip(".,'\u2019")
+            if name.endswith(("'s", "\u2019s")):
+                name = name[:-2]
+            if name:
+                out.append(name)
     return out
+
+
+def _sentence_runs(words: list[str]) -> list[list[str]]:
+    """Cut a run of capitalised words where a sentence ends inside it ("31 March. Every employee" is no name).
+
+    >>> _sentence_runs(["March.", "Every"]), _sentence_runs(["U.S.", "President", "Donald", "Trump"])
+    ([['March.'], ['Every']], [['U.S.', 'President', 'Donald', 'Trump']])
+    """
+    runs: list[list[str]] = [[]]
+    for word in words:
+        runs[-1].append(word)
+        if word.endswith(".") and not _INITIALS.fullmatch(word) and word[:-1].lower() not in ABBREVIATIONS:
+            runs.append([])
+    return [run for run in runs if run]
 
 
 def _latest_entity(turns: Sequence[dict[str, Any]], person: bool) -> str:
@@ -147,5 +171,5 @@ def _topic(question: str) -> str:
     names = _names(question)
     if names:
         return max(names, key=len)
-    words = [w for w in re.findall(r"[\w'-]+", question) if len(w) > 3][-4:]
+    words = [w for w in re.findall(r"[\w'-]+", question) if len(w) > 3 and w.lower() not in _NOT_TOPIC][-4:]
     return " ".join(words)
