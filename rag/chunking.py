@@ -126,7 +126,12 @@ def is_heading(text: str, span: Span) -> bool:
         return True
     if len(sentence.split()) > HEADING_MAX_WORDS or sentence[-1] in ".!?:;,\u2026\"\u201d)" or not sentence[0].isupper():
         return False
-    return text[: span.start].rstrip(" \t")[-1:] in ("", "\n") and text[span.end :].lstrip(" \t")[:1] in ("", "\n", "\r")
+    before, after = span.start - 1, span.end  # look at the line around the span only: no copy of the text before it
+    while before >= 0 and text[before] in " \t":
+        before -= 1
+    while after < len(text) and text[after] in " \t":
+        after += 1
+    return (before < 0 or text[before] == "\n") and (after == len(text) or text[after] in "\n\r")
 
 
 def _paragraph_groups(sentences: list[Span], text: str) -> list[list[int]]:

@@ -46,6 +46,7 @@ class QuestionInfo:
     asks_country: bool = False
     locative: bool = False  # asks where something is or happens ("where", "in which country")
     text: str = ""
+    relative_time: bool = False  # asks "how soon": a vague time ("in the coming days") answers it as well as a date
 
 
 def question_info(question: str) -> QuestionInfo:
@@ -74,7 +75,7 @@ def question_info(question: str) -> QuestionInfo:
     places = tuple((country, tuple(t for w in named for t in tokens(w))) for country, named in countries_in(question).items())
     return QuestionInfo(
         kind, tuple(tokens(question)), tuple(dict.fromkeys(specific)), has_negation(question), places,
-        bool(_COUNTRY_Q.search(question)), bool(_LOCATIVE_Q.search(question)), question,
+        bool(_COUNTRY_Q.search(question)), bool(_LOCATIVE_Q.search(question)), question, bool(_RELATIVE_TIME_Q.search(question)),
     )
 
 
@@ -101,7 +102,7 @@ def kind_match(info: QuestionInfo, sentence: str) -> float:
     """
     if info.asks_country:
         return country_match(info, sentence)
-    if info.kind == "time" and _RELATIVE_TIME_Q.search(info.text) and _MONTH.search(sentence):
+    if info.kind == "time" and info.relative_time and _MONTH.search(sentence):
         return 1.0
     return type_match(info.kind, sentence)
 

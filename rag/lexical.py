@@ -46,8 +46,10 @@ def opens_sentence(text: str, pos: int) -> bool:
     >>> opens_sentence("Yes. Every one", 5), opens_sentence("Yes, every one", 5)
     (True, False)
     """
-    before = text[:pos].rstrip()
-    return not before or before[-1] in ".!?:\"\u201c"
+    i = pos - 1
+    while i >= 0 and text[i].isspace():  # scan back over the gap only: called for every name in a text
+        i -= 1
+    return i < 0 or text[i] in ".!?:\"\u201c"
 
 
 def tokens(text: str) -> list[str]:
