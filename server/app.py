@@ -21,6 +21,7 @@ from rag.settings import Settings
 from server import errors
 from server.api import lookup, router
 from server.middleware import GuardMiddleware
+from server.reading import blocks
 from server.state import NotReadyError, ServerState, State
 
 HERE = Path(__file__).resolve().parent
@@ -87,7 +88,7 @@ def _pages(app: FastAPI, settings: Settings) -> None:
         except (RagError, NotReadyError) as exc:
             status = errors.status_for(exc)
             return page(request, "missing.html", status, status_code=status, message=errors.redact(str(exc), settings))
-        return page(request, "document.html", doc=doc)
+        return page(request, "document.html", doc=doc, blocks=blocks(doc.text))
 
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     def api_docs(request: Request) -> Response:

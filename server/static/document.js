@@ -1,54 +1,83 @@
 // The document view: highlight the span named by the URL fragment (#start-end, in characters of the
 // document as the API counts them: Unicode code points) and scroll it into view. The text is already
-// in the page as text; this only wraps a range of it in a <mark>.
+// in the page as text, one block per line; this only wraps the range's part of each block in a <mark>.
 "use strict";
 
 (function () {
-  const pre = document.getElementById("doc-text");
+  const root = document.getElementById("doc-text");
   const bar = document.getElementById("quote-bar");
-  let mark = null;
+  let marks = [];
 
-  // Code-point offset -> UTF-16 offset (JavaScript strings count astral characters twice).
-  function unitOffset(text, points) {
+  // Code points in a string (JavaScript strings count astral characters twice).
+  function points(text) {
+    const pairs = text.match(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g);
+    return text.length - (pairs ? pairs.length : 0);
+  }
+
+  // Code-point offset -> UTF-16 offset.
+  function unitOffset(text, count) {
     let units = 0;
-    for (let seen = 0; seen < points && units < text.length; seen++) {
-      const code = text.codePointAt(units);
-      units += code > 0xffff ? 2 : 1;
+    for (let seen = 0; seen < count && units < text.length; seen++) {
+      units += text.codePointAt(units) > 0xffff ? 2 : 1;
     }
     return units;
   }
 
   function clear() {
-    if (!mark) return;
-    mark.replaceWith(...mark.childNodes);
-    pre.normalize();
-    mark = null;
+    for (const mark of marks) {
+      const parent = mark.parentNode;
+      mark.replaceWith(...mark.childNodes);
+      parent.normalize();
+    }
+    marks = [];
+  }
+
+  // The text nodes under the range [start, end) of code points, with their UTF-16 sub-ranges.
+  function pieces(start, end) {
+    const found = [];
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    let pos = 0;
+    for (let node = walker.nextNode(); node && pos < end; node = walker.nextNode()) {
+      const text = node.data;
+      const size = points(text);
+      const from = Math.max(start, pos);
+      const to = Math.min(end, pos + size);
+      if (from < to) found.push([node, unitOffset(text, from - pos), unitOffset(text, to - pos)]);
+      pos += size;
+    }
+    return found;
   }
 
   function highlight() {
     clear();
-    const m = /^#(\d+)-(\d+)$/.exec(window.location.hash);
     bar.hidden = true;
-    if (!m || !pre.firstChild) return;
-    const text = pre.textContent;
-    const start = unitOffset(text, Number(m[1]));
-    const end = unitOffset(text, Number(m[2]));
-    if (end <= start || start >= text.length) return;
-    const range = document.createRange();
-    range.setStart(pre.firstChild, start);
-    range.setEnd(pre.firstChild, end);
-    mark = document.createElement("mark");
-    mark.className = "quote";
-    mark.tabIndex = -1;
-    range.surroundContents(mark);
+    const m = /^#(\d+)-(\d+)$/.exec(window.location.hash);
+    if (!m) return;
+    const start = Number(m[1]);
+    const end = Number(m[2]);
+    if (end <= start) return;
+    for (const [node, from, until] of pieces(start, end)) {
+      let to = until;
+      while (to > from && node.data[to - 1] === "\n") to--;  // a line's break is not part of what is marked
+      if (to === from) continue;
+      const range = document.createRange();
+      range.setStart(node, from);
+      range.setEnd(node, to);
+      const mark = document.createElement("mark");
+      mark.className = "quote";
+      range.surroundContents(mark);
+      marks.push(mark);
+    }
+    if (!marks.length) return;
+    marks[0].tabIndex = -1;
     bar.hidden = false;
     show();
   }
 
   function show() {
-    if (!mark) return;
-    mark.scrollIntoView({ block: "center" });
-    mark.focus({ preventScroll: true });
+    if (!marks.length) return;
+    marks[0].scrollIntoView({ block: "center" });
+    marks[0].focus({ preventScroll: true });
   }
 
   document.getElementById("to-quote").addEventListener("click", show);

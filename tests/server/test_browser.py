@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.request import urlopen
 
 import pytest
 from browserkit import CHROMIUM_ARGS, Watch, ask
@@ -161,3 +163,26 @@ def test_composer_says_why_an_empty_or_overlong_question_is_not_sent(live: LiveS
     expect(page.locator(".turn .answer-text").first).to_contain_text("Russia-Ukraine envoy")
     assert watch.dialogs == [] and watch.problems == [], (watch.dialogs, watch.problems)
     context.close()
+
+
+def test_document_view_highlights_a_range_across_lines_and_spaces_paragraphs(live: LiveServer, browser: Browser) -> None:
+    seed = "us-russia-ukraine-talks-saudi-arabia-2025-02.txt"
+    with urlopen(f"{live.url}/api/documents/{seed}") as response:
+        text = json.load(response)["text"]
+    first_break = text.index("\n")
+    start, end = first_break - 20, first_break + 1 + 30  # the end of the first paragraph and the start of the second
+    page = browser.new_page(viewport={"width": 1100, "height": 800})
+    page.goto(f"{live.url}/documents/{seed}#{start}-{end}")
+    marks = page.locator("mark.quote")
+    expect(marks).to_have_count(2)
+    assert marks.all_text_contents() == [text[start:first_break], text[first_break + 1 : end]]
+    expect(marks.first).to_be_in_viewport()
+    assert page.locator("#doc-text").text_content() == text
+    lines = page.locator("#doc-text .paragraph")
+    gap = lines.nth(1).bounding_box()["y"] - (lines.nth(0).bounding_box()["y"] + lines.nth(0).bounding_box()["height"])
+    assert gap > 8, gap  # paragraphs that are single lines still read as paragraphs
+    expect(page.locator("#quote-bar")).to_be_visible()
+    page.goto(f"{live.url}/documents/{seed}")
+    expect(marks).to_have_count(0)
+    expect(page.locator("#quote-bar")).to_be_hidden()
+    page.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -43,6 +44,17 @@ def test_document_page_renders_the_text_escaped(writer: TestClient) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "<script>alert" not in html and "<img src=x" not in html
+
+
+def test_document_page_text_is_the_document_text_exactly_and_its_lines_are_paragraphs(client: TestClient) -> None:
+    text = client.get(f"/api/documents/{SEED_ID}").json()["text"]
+    page = client.get(f"/documents/{SEED_ID}").text
+    body = re.search(r'<div id="doc-text"[^>]*>(.*?)</div>\s*<div id="quote-bar"', page, re.S)
+    assert body is not None
+    lines = re.findall(r'<div class="(\w+)">(.*?)</div>', body.group(1), re.S)
+    assert "".join(html.unescape(inner) for _, inner in lines) == text  # highlight offsets count on every character
+    assert len(lines) == text.count("\n") + (not text.endswith("\n"))
+    assert {kind for kind, _ in lines} == {"paragraph"}  # the seed separates its paragraphs by single line breaks
 
 
 def test_unknown_document_page_is_a_404_page(client: TestClient) -> None:

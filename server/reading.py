@@ -1,0 +1,47 @@
+"""The document view's layout: the text cut into headings, paragraphs and lines without changing a character."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.chunking import Span, is_heading
+
+_PIECE = re.compile(r"[^\n]+\n*|\n+")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One line of a document with the line breaks after it; `kind` is "heading", "paragraph" or "line"."""
+
+    text: str
+    kind: str
+
+
+def blocks(text: str) -> list[Block]:
+    """Cut a text into display blocks whose texts join back into it exactly (highlight offsets depend on it).
+
+    A text with no blank line separates its paragraphs by single line breaks, so each line is a paragraph;
+    otherwise a single line break is a wrapped line or a list item and blank lines already space paragraphs.
+    >>> [(b.text, b.kind) for b in blocks("Title\\nOne. Two.\\nThree.")]
+    [('Title\\n', 'heading'), ('One. Two.\\n', 'paragraph'), ('Three.', 'paragraph')]
+    """
+    spaced = _BLANK_LINE.search(text) is None
+    out: list[Block] = []
+    for match in _PIECE.finditer(text):
+        piece = match.group()
+        line = piece.rstrip("\n")
+        stripped = line.strip()
+        span = Span(match.start() + len(line) - len(line.lstrip()), match.start() + len(line.rstrip()))
+        # A short line that a wrapped paragraph goes on from is no heading: it has to end its paragraph.
+        ends_paragraph = spaced or piece.count("\n") != 1
+        if not stripped:
+            kind = "line"
+        elif (ends_paragraph or stripped.startswith("#")) and is_heading(text, span):
+            kind = "heading"
+        else:
+            kind = "paragraph" if spaced else "line"
+        out.append(Block(piece, kind))
+    return out
+

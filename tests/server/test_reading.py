@@ -1,0 +1,30 @@
+"""The document view's layout: blocks that join back into the exact text, headings and paragraphs told apart."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from server.reading import blocks
+
+
+@given(st.text(alphabet=st.sampled_from("ab #.\n\t\u00e9\U0001f600"), max_size=200))
+def test_blocks_join_back_into_the_exact_text(text: str) -> None:
+    assert "".join(b.text for b in blocks(text)) == text
+
+
+def test_single_line_paragraphs_are_spaced_when_the_text_has_no_blank_line() -> None:
+    text = "The talks begin on Monday.\nRubio arrived on Saturday.\n"
+    assert [b.kind for b in blocks(text)] == ["paragraph", "paragraph"]
+
+
+def test_wrapped_lines_are_not_spaced_when_blank_lines_separate_paragraphs() -> None:
+    text = "The talks begin on\nMonday in Riyadh.\n\nRubio arrived on Saturday.\n"
+    assert [(b.text, b.kind) for b in blocks(text)] == [
+        ("The talks begin on\n", "line"), ("Monday in Riyadh.\n\n", "line"), ("Rubio arrived on Saturday.\n", "line"),
+    ]
+
+
+def test_markdown_and_short_own_line_headings_are_headings() -> None:
+    text = "# Handbook\n\n## Leave\n\nEvery employee gets 25 days.\n\nWarranty\n\nTwo years.\n"
+    assert [b.kind for b in blocks(text)] == ["heading", "heading", "line", "heading", "line"]
