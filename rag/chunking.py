@@ -19,10 +19,15 @@ _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _BLOCK_START = re.compile(r"\s*(#{1,6}\s|[-*+\u2022]\s|\d{1,3}[.)]\s|>)")
 MAX_SENTENCE_WORDS = 80
 # Bump whenever the same text would be cut differently: indexes record it, and one cut by another version is rebuilt.
-SPLITTER_VERSION = 3
+SPLITTER_VERSION = 4
 MAX_SENTENCE_CHARS = 1000
 HEADING_MAX_WORDS = 4
 _MARKDOWN_HEADING = re.compile(r"#{1,6}\s")
+# Hard-wrapped text: at least this many lines, wrapped at a width in this range, and a line this close to the width
+# is a wrapped one.
+WRAP_MIN_LINES = 8
+WRAP_WIDTHS = (30, 120)
+WRAPPED_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -196,27 +201,57 @@ def _is_abbreviation(text: str, dot: int) -> bool:
 def _line_breaks(text: str, start: int, end: int) -> list[int]:
     """Newlines that end a sentence: after blank lines, headings, list items or short lines.
 
-    A lone newline inside running prose (hard-wrapped text, PDFs) does not split.
+    A lone newline inside running prose (hard-wrapped text, PDFs) does not split; in hard-wrapped text a line
+    is wrapped, however few its words, when it fills the width or the next line's first word would not have fit.
     """
     cuts: list[int] = []
+    width = wrap_width(text[start:end])
     line_start = start
     pos = text.find("\n", start, end)
     while pos != -1:
         line = text[line_start:pos].strip()
         following = text[pos + 1 : min(end, pos + 80)]
+        next_word = following.split(maxsplit=1)[0] if following.strip() else ""
+        wrapped = width is not None and (
+            len(line) >= WRAPPED_SHARE * width or len(text[line_start:pos].rstrip()) + 1 + len(next_word) > width
+        )
         if (
             not line
-            or line[-1] in ".!?:;\u2026\"\u201d"
-            or len(line.split()) <= 8
             or _BLOCK_START.match(following)
             or _BLOCK_START.match(line)
             or not following.strip()
-            or (following.lstrip()[:1].isupper() and len(line) < 60)
+            # A wrapped line ends no sentence by itself: a full stop before it still does (split_sentences).
+            or (not wrapped and _short_or_finished(line, next_word))
         ):
             cuts.append(pos)
         line_start = pos + 1
         pos = text.find("\n", pos + 1, end)
     return cuts
+
+
+def _short_or_finished(line: str, next_word: str) -> bool:
+    """A line of text that is not hard-wrapped ends its sentence: it closes with punctuation, or it is short."""
+    return line[-1] in ".!?:;\u2026\"\u201d" or len(line.split()) <= 8 or (next_word[:1].isupper() and len(line) < 60)
+
+
+def wrap_width(text: str) -> int | None:
+    """The width a hard-wrapped text was wrapped at, or None when its lines are not wrapped.
+
+    Hard-wrapped text (e-mail, plain-text books, RFCs) has many lines, none much longer than the width and most
+    close to it; text with a paragraph on each line has long lines.
+    >>> wrap_width("\\n".join(["Prose wrapped at a width of forty-one chars"] * 10))
+    43
+    >>> wrap_width("One paragraph on a line.\\nAnother one.") is None
+    True
+    """
+    lengths = sorted(len(line.rstrip()) for line in text.split("\n") if line.strip())
+    if len(lengths) < WRAP_MIN_LINES:
+        return None
+    width = lengths[int(0.95 * (len(lengths) - 1))]
+    if not WRAP_WIDTHS[0] <= width <= WRAP_WIDTHS[1]:
+        return None
+    full = sum(1 for n in lengths if n >= WRAPPED_SHARE * width)
+    return width if full >= 0.5 * len(lengths) else None
 
 
 def _cap_length(text: str, span: Span) -> list[Span]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import textwrap
 from itertools import pairwise
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.chunking import MAX_SENTENCE_WORDS, chunk_sentences, paragraphs, split_sentences
+from rag.chunking import MAX_SENTENCE_WORDS, chunk_sentences, paragraphs, split_sentences, wrap_width
 
 ARTICLE = (
     "Senior officials met in Riyadh. Mr. Rubio spoke with Mr. Lavrov on Saturday! Was it useful? "
@@ -36,6 +39,21 @@ def test_split_sentences_breaks_at_headings_and_list_items() -> None:
 def test_split_sentences_joins_hard_wrapped_prose() -> None:
     text = "The committee reviewed the proposal in detail and decided that\nthe budget should grow next year."
     assert _texts(text) == ["The committee reviewed the proposal in detail and decided that\nthe budget should grow next year."]
+
+
+@pytest.mark.parametrize("width", [40, 50, 60, 72, 79])
+def test_hard_wrapping_a_text_cuts_the_same_sentences(width: int) -> None:
+    """Short wrapped lines ("Meanwhile, Keith Kellogg, the Trump administration's Russia-Ukraine") end no sentence."""
+    seed_text = next((Path(__file__).parents[1] / "seeds").glob("*.txt")).read_text(encoding="utf-8")
+    wrapped = "\n\n".join("\n".join(textwrap.wrap(p, width, break_on_hyphens=False)) for p in seed_text.split("\n"))
+    assert wrap_width(wrapped) is not None and wrap_width(seed_text) is None
+    assert [" ".join(s.split()) for s in _texts(wrapped)] == [" ".join(s.split()) for s in _texts(seed_text)]
+
+
+def test_short_lines_still_end_sentences_in_text_that_is_not_wrapped() -> None:
+    text = "Opening hours\nMonday to Friday\nThe office opens at nine and closes at five every working day of the week"
+    assert wrap_width(text) is None
+    assert _texts(text) == ["Opening hours", "Monday to Friday", text.splitlines()[2]]
 
 
 def test_split_sentences_caps_runaway_sentences() -> None:
