@@ -14,6 +14,7 @@ from rag.features import (
     answer_slot,
     bigram_share,
     kind_match,
+    life_tokens,
     matches,
     novelty,
     place_tokens,
@@ -77,7 +78,7 @@ def candidates(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, in
     for sid in ids:
         seq = _sentence_tokens(index, sid)
         text = index.sentence_text(sid)
-        toks = set(seq) | place_tokens(info, text)
+        toks = set(seq) | place_tokens(info, text) | life_tokens(text)
         has_prev = sid > 0 and t.sent_doc[sid - 1] == t.sent_doc[sid]
         prev = _context_tokens(index, info, sid - 1) if has_prev else set()
         p_rank, p_dense, p_lex = best[sid]
@@ -204,8 +205,10 @@ def _sentence_tokens(index: LoadedIndex, sentence_id: int) -> tuple[str, ...]:
 
 
 def _context_tokens(index: LoadedIndex, info: QuestionInfo, sentence_id: int) -> set[str]:
-    """A sentence's tokens, plus the question's words for the countries it names in other words."""
-    return set(_sentence_tokens(index, sentence_id)) | place_tokens(info, index.sentence_text(sentence_id))
+    """A sentence's tokens, plus the question's words for the countries it names in other words and "born"/"died"
+    for a life span in brackets."""
+    text = index.sentence_text(sentence_id)
+    return set(_sentence_tokens(index, sentence_id)) | place_tokens(info, text) | life_tokens(text)
 
 
 def _specific_share(info: QuestionInfo, toks: set[str]) -> float:

@@ -31,6 +31,9 @@ _PLACE_PHRASE = re.compile(r"\b(?:in|at|to|from|near|inside|outside|across)\s+(?
 _RELATIVE_TIME_Q = re.compile(r"\bhow soon\b", re.I)
 _COUNTRY_Q = re.compile(r"\b(?:which|what) (?:country|countries|nation|nations)\b", re.I)
 _LOCATIVE_Q = re.compile(r"\bwhere\b|\b(?:in|at|to|from) (?:which|what)\b", re.I)
+# A life span in brackets after a name: "(née Byron; 10 December 1815 – 27 November 1852)", "(born 1961)", "(1815-1852)".
+_LIFESPAN = re.compile(r"\([^()]*?(?:\bborn\b|\bb\.\s|\d{3,4}\)?\s*[-\u2013\u2014]\s*(?:c\.\s*)?[^()]*?\d{3,4})[^()]*\)")
+LIFE_TOKENS = frozenset(tokens("born birth died death"))
 _PLACE_Q = re.compile(r"\bwhere\b|\bwhich (?:country|city|place|nation|state)\b|\bin what (?:country|city|place)\b", re.I)
 
 
@@ -89,6 +92,17 @@ def place_tokens(info: QuestionInfo, sentence: str) -> set[str]:
         return set()
     named = countries_in(sentence)
     return {t for country, toks in info.places if country in named for t in toks}
+
+
+def life_tokens(sentence: str) -> frozenset[str]:
+    """The words "born" and "died" for a sentence that gives a life span in brackets, as encyclopedias do.
+
+    >>> sorted(life_tokens("Ada King (née Byron; 10 December 1815 – 27 November 1852) was a mathematician."))
+    ['birth', 'born', 'death', 'die']
+    >>> life_tokens("The talks (in Riyadh) went on.")
+    frozenset()
+    """
+    return LIFE_TOKENS if _LIFESPAN.search(sentence) else frozenset()
 
 
 def kind_match(info: QuestionInfo, sentence: str) -> float:

@@ -158,3 +158,21 @@ def test_ask_abstains_when_no_word_of_the_question_is_in_the_documents(
     )
     assert engine.ask("Is there a gym membership?").abstained
     assert not engine.ask("How much holiday do I get?").abstained  # "holiday" is not in the text, "get" is
+
+
+def test_ask_answers_when_someone_was_born_from_the_life_span_in_brackets(
+    docs_and_index: tuple[Path, Path], embedder: Embedder
+) -> None:
+    engine = _engine_over(
+        "Ada Lovelace\n\n"
+        "Augusta Ada King, Countess of Lovelace (née Byron; 10 December 1815 – 27 November 1852) was an English "
+        "mathematician and writer, chiefly known for her work on the Analytical Engine.\n\n"
+        "Byron separated from his wife a month after Ada was born and left England forever.\n\n"
+        "The computer language Ada was named after Lovelace. Ada Lovelace Day, held every year on the second Tuesday "
+        "of October, celebrates the contributions of women to science.\n",
+        docs_and_index,
+        embedder,
+    )
+    answer = engine.ask("When was Ada Lovelace born?")
+    assert not answer.abstained
+    assert "10 December 1815" in answer.citations[0].quote, answer.answer

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from rag.features import (
+    LIFE_TOKENS,
     answer_slot,
     bigram_share,
     country_match,
+    life_tokens,
     place_tokens,
     question_info,
     type_match,
@@ -66,3 +68,10 @@ def test_overlap_helpers() -> None:
     assert weighted_overlap(["a", "b"], {"a"}, {"a": 1.0, "b": 1.0}) == 0.5
     assert bigram_share(["a", "b", "c"], ("a", "b", "x")) == 0.5
 
+
+
+def test_a_life_span_in_brackets_stands_for_born_and_died() -> None:
+    assert life_tokens("Alan Turing (23 June 1912 – 7 June 1954) was a mathematician.") == LIFE_TOKENS
+    assert life_tokens("Barack Obama (born August 4, 1961) is a politician.") == LIFE_TOKENS
+    assert life_tokens("The band (formed in 1990) played on.") == frozenset()
+    assert life_tokens("Prices rose (from 10 to 20 in 2010).") == frozenset()
