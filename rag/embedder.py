@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rag.batcher import Batcher
 from rag.errors import ConfigError
 from rag.onnx_embed import OnnxEncoder, cached_model, default_cache_dir
 from rag.settings import BACKENDS, DEFAULT_MODEL, Settings
@@ -56,6 +57,8 @@ class Embedder:
         self.cache_dir = cache_dir
         self._model: SentenceTransformer | OnnxEncoder | None = None
         self._lock = threading.Lock()
+        # Questions asked at the same time share model calls, one call per thread at most.
+        self._questions = Batcher(self._encode_questions, lanes=threads)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Embedder:
@@ -97,8 +100,8 @@ class Embedder:
         return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
 
     def encode_one(self, text: str) -> np.ndarray:
-        """Encode a single text (a question) into a `(dim,)` unit vector."""
-        return self.encode_all([text])[0]
+        """Encode a single text (a question) into a `(dim,)` unit vector, batched with any asked at the same time."""
+        return self._questions.encode(text)
 
     def encode_all(self, texts: list[str]) -> np.ndarray:
         """The model's own encode of all the texts in one call (no progress): what a build can't beat."""
@@ -109,6 +112,13 @@ class Embedder:
             texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )
         return np.asarray(vectors, dtype=np.float32)
+
+    def _encode_questions(self, texts: list[str]) -> np.ndarray:
+        """A batch of questions on the single-thread query session (ONNX): one batch per lane, one lane per core."""
+        model = self.model
+        if isinstance(model, OnnxEncoder):
+            return model.encode(texts, self.batch_size, use="query")
+        return self.encode_all(texts)
 
     def _load(self) -> SentenceTransformer | OnnxEncoder:
         source = resolve_model(self.model_id)

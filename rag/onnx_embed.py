@@ -150,16 +150,19 @@ class OnnxEncoder:
                     self._sessions[use] = opened
         return self._sessions[use]
 
-    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
-        """Unit vectors for texts; batches hold texts of similar length so little time goes on padding."""
+    def encode(self, texts: list[str], batch_size: int, use: str | None = None) -> np.ndarray:
+        """Unit vectors for texts; batches hold texts of similar length so little time goes on padding.
+
+        One text runs on the "query" session, several on the "batch" one unless `use` says otherwise.
+        """
         if len(texts) == 1:
-            return self._run([self.tokenizer.encode(texts[0]).ids], self.session("query"))
+            return self._run([self.tokenizer.encode(texts[0]).ids], self.session(use or "query"))
         encodings = self.tokenizer.encode_batch(texts, add_special_tokens=True)
         order = np.argsort([-len(e.ids) for e in encodings], kind="stable")
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         for start in range(0, len(texts), batch_size):
             rows = order[start : start + batch_size]
-            out[rows] = self._run([encodings[r].ids for r in rows], self.session("batch"))
+            out[rows] = self._run([encodings[r].ids for r in rows], self.session(use or "batch"))
         return out
 
     def _run(self, ids: list[list[int]], session: Any) -> np.ndarray:
