@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.lines import is_enumerator, is_heading, line_breaks
+
 # Words after which a full stop does not end a sentence.
 ABBREVIATIONS = frozenset(
     {
@@ -16,18 +18,11 @@ ABBREVIATIONS = frozenset(
 )
 _TERMINAL = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
-_BLOCK_START = re.compile(r"\s*(#{1,6}\s|[-*+\u2022]\s|\d{1,3}[.)]\s|>)")
 MAX_SENTENCE_WORDS = 80
-# Bump whenever the same text would be cut differently: indexes record it, and one cut by another version is rebuilt.
-SPLITTER_VERSION = 4
+# Bump whenever the same file would be read or cut differently: indexes record it, and one made by another version is
+# rebuilt (5: HTML keeps inline markup in its sentence, table rows and headings; numbered headings; hanging indents).
+SPLITTER_VERSION = 5
 MAX_SENTENCE_CHARS = 1000
-HEADING_MAX_WORDS = 4
-_MARKDOWN_HEADING = re.compile(r"#{1,6}\s")
-# Hard-wrapped text: at least this many lines, wrapped at a width in this range, and a line this close to the width
-# is a wrapped one.
-WRAP_MIN_LINES = 8
-WRAP_WIDTHS = (30, 120)
-WRAPPED_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -77,10 +72,11 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
         if cut >= end or not text[cut].isspace():
             continue
         nxt = _next_visible(text, cut, end)
-        if nxt is None or _is_abbreviation(text, match.start()) or not (nxt.isupper() or nxt.isdigit() or nxt in "\"'\u201c\u2018([*-#"):
+        if nxt is None or _is_abbreviation(text, match.start()) or is_enumerator(text, match.start()):
             continue
-        cuts.append(cut)
-    cuts.extend(_line_breaks(text, start, end))
+        if nxt.isupper() or nxt.isdigit() or nxt in "\"'\u201c\u2018([*-#":
+            cuts.append(cut)
+    cuts.extend(line_breaks(text, start, end))
     spans: list[Span] = []
     pos = start
     for cut in sorted(set(cuts)):
@@ -118,27 +114,6 @@ def chunk_sentences(sentences: list[Span], text: str, size: int, overlap: int, m
     return chunks
 
 
-def is_heading(text: str, span: Span) -> bool:
-    """True for a heading: a Markdown one, or a line of its own of a few words with no closing punctuation.
-
-    Headings are context, never answers; in text from HTML or PDF they are short lines ("Warranty", "Early life").
-    >>> t = "## Leave\\nWarranty\\nLinux is not officially supported\\nSee below."
-    >>> [is_heading(t, s) for s in split_sentences(t)]
-    [True, True, False, False]
-    """
-    sentence = text[span.start : span.end]
-    if _MARKDOWN_HEADING.match(sentence):
-        return True
-    if len(sentence.split()) > HEADING_MAX_WORDS or sentence[-1] in ".!?:;,\u2026\"\u201d)" or not sentence[0].isupper():
-        return False
-    before, after = span.start - 1, span.end  # look at the line around the span only: no copy of the text before it
-    while before >= 0 and text[before] in " \t":
-        before -= 1
-    while after < len(text) and text[after] in " \t":
-        after += 1
-    return (before < 0 or text[before] == "\n") and (after == len(text) or text[after] in "\n\r")
-
-
 def _paragraph_groups(sentences: list[Span], text: str) -> list[list[int]]:
     """Indices of sentences grouped by paragraph; a paragraph of headings only joins the paragraph after it.
 
@@ -156,7 +131,7 @@ def _paragraph_groups(sentences: list[Span], text: str) -> list[list[int]]:
     merged: list[list[int]] = []
     pending: list[int] = []
     for group in groups:
-        if all(is_heading(text, sentences[i]) for i in group):
+        if all(is_heading(text, sentences[i].start, sentences[i].end) for i in group):
             pending.extend(group)
             continue
         merged.append(pending + group)
@@ -196,62 +171,6 @@ def _is_abbreviation(text: str, dot: int) -> bool:
         begin -= 1
     word = text[begin:dot].lower()
     return word in ABBREVIATIONS or (len(word) == 1 and word.isalpha())
-
-
-def _line_breaks(text: str, start: int, end: int) -> list[int]:
-    """Newlines that end a sentence: after blank lines, headings, list items or short lines.
-
-    A lone newline inside running prose (hard-wrapped text, PDFs) does not split; in hard-wrapped text a line
-    is wrapped, however few its words, when it fills the width or the next line's first word would not have fit.
-    """
-    cuts: list[int] = []
-    width = wrap_width(text[start:end])
-    line_start = start
-    pos = text.find("\n", start, end)
-    while pos != -1:
-        line = text[line_start:pos].strip()
-        following = text[pos + 1 : min(end, pos + 80)]
-        next_word = following.split(maxsplit=1)[0] if following.strip() else ""
-        wrapped = width is not None and (
-            len(line) >= WRAPPED_SHARE * width or len(text[line_start:pos].rstrip()) + 1 + len(next_word) > width
-        )
-        if (
-            not line
-            or _BLOCK_START.match(following)
-            or _BLOCK_START.match(line)
-            or not following.strip()
-            # A wrapped line ends no sentence by itself: a full stop before it still does (split_sentences).
-            or (not wrapped and _short_or_finished(line, next_word))
-        ):
-            cuts.append(pos)
-        line_start = pos + 1
-        pos = text.find("\n", pos + 1, end)
-    return cuts
-
-
-def _short_or_finished(line: str, next_word: str) -> bool:
-    """A line of text that is not hard-wrapped ends its sentence: it closes with punctuation, or it is short."""
-    return line[-1] in ".!?:;\u2026\"\u201d" or len(line.split()) <= 8 or (next_word[:1].isupper() and len(line) < 60)
-
-
-def wrap_width(text: str) -> int | None:
-    """The width a hard-wrapped text was wrapped at, or None when its lines are not wrapped.
-
-    Hard-wrapped text (e-mail, plain-text books, RFCs) has many lines, none much longer than the width and most
-    close to it; text with a paragraph on each line has long lines.
-    >>> wrap_width("\\n".join(["Prose wrapped at a width of forty-one chars"] * 10))
-    43
-    >>> wrap_width("One paragraph on a line.\\nAnother one.") is None
-    True
-    """
-    lengths = sorted(len(line.rstrip()) for line in text.split("\n") if line.strip())
-    if len(lengths) < WRAP_MIN_LINES:
-        return None
-    width = lengths[int(0.95 * (len(lengths) - 1))]
-    if not WRAP_WIDTHS[0] <= width <= WRAP_WIDTHS[1]:
-        return None
-    full = sum(1 for n in lengths if n >= WRAPPED_SHARE * width)
-    return width if full >= 0.5 * len(lengths) else None
 
 
 def _cap_length(text: str, span: Span) -> list[Span]:

@@ -8,7 +8,6 @@ from functools import lru_cache
 
 import numpy as np
 
-from rag.chunking import Span, is_heading
 from rag.features import (
     QuestionInfo,
     answer_slot,
@@ -22,6 +21,7 @@ from rag.features import (
 )
 from rag.index import LoadedIndex
 from rag.lexical import tokens
+from rag.lines import BULLET, is_heading
 from rag.mismatch import has_negation, number_conflict, opposites, unit_missing
 from rag.retrieval import Hit
 from rag.schema import Citation
@@ -183,6 +183,8 @@ def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int, second_
     for n, (cand, limit) in enumerate(chosen, start=1):
         doc = index.sentence_doc(cand.sentence_id)
         start, end = int(index.tables.sent_start[cand.sentence_id]), int(index.tables.sent_end[cand.sentence_id])
+        bullet = BULLET.match(doc.text, start, end)
+        start = bullet.end() if bullet and bullet.end() < end else start  # "- Linux is ..." is quoted from "Linux"
         quote, cut = _clip(doc.text, start, end, limit)
         citations.append(Citation(n, doc.doc_id, doc.title, quote, start, cut, round(cand.score, 4)))
         parts.append(f"{quote}{' …' if cut < end else ''} [{n}]")
@@ -190,9 +192,9 @@ def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int, second_
 
 
 def _is_heading(index: LoadedIndex, sentence_id: int) -> bool:
-    """True for a heading (`chunking.is_heading`): context for the sentence under it, never an answer."""
-    span = Span(int(index.tables.sent_start[sentence_id]), int(index.tables.sent_end[sentence_id]))
-    return is_heading(index.sentence_doc(sentence_id).text, span)
+    """True for a heading (`lines.is_heading`): context for the sentence under it, never an answer."""
+    start, end = int(index.tables.sent_start[sentence_id]), int(index.tables.sent_end[sentence_id])
+    return is_heading(index.sentence_doc(sentence_id).text, start, end)
 
 
 @lru_cache(maxsize=200_000)

@@ -24,7 +24,12 @@ _MONTH = re.compile(
 _CALENDAR = re.compile(rf"\b(?:{MONTHS}|{WEEKDAYS})\b", re.I)
 VAGUE_TIME = 0.5  # "when" is better answered by a date than by "a month after" or "soon"
 _CAPITAL = re.compile(r"\b[A-Z][\w'\u2019-]*")
-_NUMERIC_Q = re.compile(r"\bhow (?:many|much|long|old|far|large|big|often|fast)\b|\bwhat (?:percentage|percent|number|amount|size)\b", re.I)
+_NUMERIC_Q = re.compile(
+    r"\bhow (?:many|much|long|old|far|large|big|small|often|fast|heavy|tall|high|wide|deep|thick|hot|cold|warm|expensive|loud)\b"
+    r"|\bwhat (?:(?:is|was|are|were) (?:the )?)?"
+    r"(?:percentage|percent|number|amount|size|weight|height|length|width|depth|temperature|price|speed|capacity)\b",
+    re.I,
+)
 _TIME_Q = re.compile(r"\bwhen\b|\bhow soon\b|\bwhat (?:year|date|day|month|time|century|decade)\b|\bin which year\b", re.I)
 _PERSON_Q = re.compile(r"\bwho(?:m|se)?\b|\bwhich (?:person|official|leader|president|minister|envoy)\b", re.I)
 _PLACE_PHRASE = re.compile(r"\b(?:in|at|to|from|near|inside|outside|across)\s+(?:the\s+)?[A-Z]")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import DocumentError
+from rag.htmltext import html_text
 from rag.schema import Document
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown"})
@@ -209,27 +210,6 @@ def text_title(text: str, markdown: bool) -> str:
     if len(first.split()) > 14 or (first.endswith(".") and len(first.split()) > 8):
         return ""
     return first[:120]
-
-
-def html_text(html: str) -> tuple[str, str]:
-    """Visible text of an HTML page (no script, style or template) and its title."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(["script", "style", "noscript", "template", "head", "svg", "iframe", "object"]):
-        if tag.name == "head" and soup.title:
-            continue
-        tag.decompose()
-    title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    if soup.title:
-        soup.title.decompose()
-    heading = soup.find(["h1", "h2"])
-    if not title and heading:
-        title = heading.get_text(" ", strip=True)
-    block_text = soup.get_text("\n")
-    lines = [" ".join(line.split()) for line in block_text.splitlines()]
-    text = "\n\n".join(line for line in lines if line)
-    return title[:120], text
 
 
 def pdf_text(path: Path, timeout_s: float, max_chars: int) -> tuple[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.chunking import Span, is_heading
+from rag.lines import is_heading
 
 _PIECE = re.compile(r"[^\n]+\n*|\n+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -33,12 +33,12 @@ def blocks(text: str) -> list[Block]:
         piece = match.group()
         line = piece.rstrip("\n")
         stripped = line.strip()
-        span = Span(match.start() + len(line) - len(line.lstrip()), match.start() + len(line.rstrip()))
+        start, end = match.start() + len(line) - len(line.lstrip()), match.start() + len(line.rstrip())
         # A short line that a wrapped paragraph goes on from is no heading: it has to end its paragraph.
         ends_paragraph = spaced or piece.count("\n") != 1
         if not stripped:
             kind = "line"
-        elif (ends_paragraph or stripped.startswith("#")) and is_heading(text, span):
+        elif (ends_paragraph or stripped.startswith("#")) and is_heading(text, start, end):
             kind = "heading"
         else:
             kind = "paragraph" if spaced else "line"

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.chunking import MAX_SENTENCE_WORDS, chunk_sentences, paragraphs, split_sentences, wrap_width
+from rag.chunking import MAX_SENTENCE_WORDS, chunk_sentences, paragraphs, split_sentences
+from rag.lines import wrap_width
 
 ARTICLE = (
     "Senior officials met in Riyadh. Mr. Rubio spoke with Mr. Lavrov on Saturday! Was it useful? "
@@ -34,6 +35,21 @@ def test_split_sentences_respects_abbreviations_and_initials() -> None:
 def test_split_sentences_breaks_at_headings_and_list_items() -> None:
     text = "# Leave policy\n- Staff get 25 days\n- Unused days expire\nThe policy started in 2020."
     assert _texts(text) == ["# Leave policy", "- Staff get 25 days", "- Unused days expire", "The policy started in 2020."]
+
+
+def test_a_list_item_goes_on_across_its_hanging_indent() -> None:
+    text = "- Priya Raman to submit the Hartley Trust renewal application by 15 May\n  2024.\n- Tom to book the hall.\n"
+    assert _texts(text) == ["- Priya Raman to submit the Hartley Trust renewal application by 15 May\n  2024.", "- Tom to book the hall."]
+
+
+def test_a_number_opening_a_line_ends_no_sentence() -> None:
+    assert _texts("1. Attendance\n\nPresent: David Mensah (Chair).\n") == ["1. Attendance", "Present: David Mensah (Chair)."]
+    assert _texts("## 2. Purpose\n\nThis policy explains things.") == ["## 2. Purpose", "This policy explains things."]
+
+
+def test_table_rows_are_sentences_of_their_own() -> None:
+    text = "Feature | Specification\nWi-Fi standard | IEEE 802.11ax (Wi-Fi 6) with four external high-gain antennas\nWeight | 480 g"
+    assert _texts(text) == text.split("\n")
 
 
 def test_split_sentences_joins_hard_wrapped_prose() -> None:

@@ -1,0 +1,105 @@
+"""HTML to plain text for indexing: visible text only, inline markup kept inside its sentence, structure kept as lines.
+
+Headings become Markdown headings ("## Warranty") so they are never quoted as answers, list items become "- "
+lines, and a table row becomes one line of cells joined by " | " so a value stays beside its label.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rag.lines import TABLE_CELL
+
+_HIDDEN = ("script", "style", "noscript", "template", "head", "svg", "iframe", "object", "nav")
+_BLOCKS = frozenset(
+    """address article aside blockquote body caption dd details dialog div dl dt fieldset figcaption figure footer
+    form header hgroup hr html legend li main ol p pre section summary table tbody td tfoot th thead tr ul""".split()
+)
+_HEADINGS = {f"h{n}": n for n in range(1, 7)}
+
+
+def html_text(html: str) -> tuple[str, str]:
+    """Visible text of an HTML page (no script, style, template or navigation) and its title.
+
+    >>> html_text("<title>T</title><h2>Reset</h2><p>Hold <b>the button</b> for 10 s.</p><ul><li>One</li><li>Two</li></ul>")
+    ('T', '## Reset\\n\\nHold the button for 10 s.\\n\\n- One\\n- Two')
+    """
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    for tag in soup([*_HIDDEN, "title"]):
+        tag.decompose()
+    if not title:
+        heading = soup.find(["h1", "h2"])
+        title = heading.get_text(" ", strip=True) if heading else ""
+    return title[:120], _join(_blocks(soup))
+
+
+def _blocks(root: Any) -> list[tuple[str, str]]:
+    """The page's text as (kind, line) pairs in reading order; kind is "text", "item", "row" or "heading"."""
+    from bs4 import NavigableString, Tag
+    from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
+
+    out: list[tuple[str, str]] = []
+    inline: list[str] = []
+    kind = "text"
+
+    def flush() -> None:
+        nonlocal kind
+        line = " ".join("".join(inline).split())
+        inline.clear()
+        if line:  # an empty flush keeps the kind: "<li><p>text</p></li>" is still an item
+            out.append((kind, f"- {line}" if kind == "item" else line))
+            kind = "text"
+
+    stack: list[Any] = [root]
+    while stack:  # iterative: a deeply nested page must not hit the recursion limit
+        node = stack.pop()
+        if node is None:  # the end of a block element
+            flush()
+            continue
+        if isinstance(node, NavigableString):
+            if not isinstance(node, (Comment, Declaration, Doctype, ProcessingInstruction)):
+                inline.append(str(node))
+            continue
+        if not isinstance(node, Tag):
+            continue
+        name = node.name
+        if name in _HEADINGS or name == "tr":
+            flush()
+            if name == "tr":
+                cells = [" ".join(c.get_text(" ").split()) for c in node.find_all(["td", "th"], recursive=False)]
+                line = TABLE_CELL.join(c for c in cells if c)
+            else:
+                text = " ".join(node.get_text(" ").split())
+                line = f"{'#' * _HEADINGS[name]} {text}" if text else ""
+            if line:
+                out.append(("row" if name == "tr" else "heading", line))
+            continue
+        if name == "br":
+            flush()
+            continue
+        if name in _BLOCKS:
+            flush()
+            if name == "li":
+                kind = "item"
+            stack.append(None)
+        stack.extend(reversed(node.contents))
+    flush()
+    return out
+
+
+def _join(blocks: list[tuple[str, str]]) -> str:
+    """Blank lines between paragraphs; the items of a list, the rows of a table and a line ending in ":" before
+    them stay together in one paragraph, so a chunk holds a list with its lead-in.
+    """
+    parts: list[str] = []
+    prev: tuple[str, str] | None = None
+    for kind, line in blocks:
+        if prev is not None:
+            together = kind in ("item", "row") and (prev[0] == kind or prev[1].endswith(":"))
+            parts.append("\n" if together else "\n\n")
+        parts.append(line)
+        prev = (kind, line)
+    return "".join(parts)

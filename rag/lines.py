@@ -1,0 +1,117 @@
+"""What a line break means in a document: the end of a sentence, a heading, a list item, a table row, or a wrap."""
+
+from __future__ import annotations
+
+import re
+
+BLOCK_START = re.compile(r"\s*(#{1,6}\s|[-*+\u2022]\s|\d{1,3}[.)]\s|>|\|)")
+BULLET = re.compile(r"[-*+\u2022][ \t]+")  # a list item's marker: quotes start after it
+TABLE_CELL = " | "  # how the HTML loader joins a table row's cells; Markdown tables use it too
+HEADING_MAX_WORDS = 4
+_MARKDOWN_HEADING = re.compile(r"#{1,6}\s")
+_NUMBERED = re.compile(r"\d{1,3}[.)]\s+")
+_ENUMERATOR = re.compile(r"[ \t]*(?:#{1,6}[ \t]+)?\d{1,3}")
+_CLOSING = ".!?:;,\u2026\"\u201d)"
+# Hard-wrapped text: at least this many lines, wrapped at a width in this range, and a line this close to the width
+# is a wrapped one.
+WRAP_MIN_LINES = 8
+WRAP_WIDTHS = (30, 120)
+WRAPPED_SHARE = 0.8
+
+
+def is_heading(text: str, start: int, end: int) -> bool:
+    """True when `text[start:end]` is a heading: a Markdown one, or a line of its own of a few words with no
+    closing punctuation, numbered ("1. Attendance") when alone in its paragraph.
+
+    Headings are context, never answers; in text from HTML or PDF they are short lines ("Warranty", "Early life").
+    A table row ("Weight | 480 g") is data, not a heading.
+    >>> t = "## Leave\\nWarranty\\nLinux is not officially supported\\nSee below.\\n\\n2. Budget\\n\\nWeight | 480 g"
+    >>> [is_heading(t, m.start(), m.end()) for m in re.finditer(r"[^\\n]+", t)]
+    [True, True, False, False, True, False]
+    """
+    line = text[start:end]
+    if _MARKDOWN_HEADING.match(line):
+        return True
+    number = _NUMBERED.match(line)
+    body = line[number.end() :] if number else line
+    if not body or len(body.split()) > HEADING_MAX_WORDS or body[-1] in _CLOSING or not body[0].isupper() or TABLE_CELL in body:
+        return False
+    before, after = start - 1, end  # look at the line around the span only: no copy of the text before it
+    while before >= 0 and text[before] in " \t":
+        before -= 1
+    while after < len(text) and text[after] in " \t":
+        after += 1
+    own_line = (before < 0 or text[before] == "\n") and (after == len(text) or text[after] in "\n\r")
+    # A numbered line is a heading only with a blank line (or nothing) after it; in a run of lines it is a list item.
+    return own_line and (number is None or after == len(text) or text.startswith("\n\n", after) or after + 1 == len(text))
+
+
+def is_enumerator(text: str, dot: int) -> bool:
+    """True when the full stop at `dot` closes a list or heading number at a line's start ("1. Attendance").
+
+    >>> is_enumerator("1. Attendance", 1), is_enumerator("## 2. Purpose", 4), is_enumerator("It cost 1. Then", 9)
+    (True, True, False)
+    """
+    line_start = text.rfind("\n", 0, dot) + 1
+    return dot - line_start <= 12 and _ENUMERATOR.fullmatch(text, line_start, dot) is not None
+
+
+def line_breaks(text: str, start: int, end: int) -> list[int]:
+    """Newlines that end a sentence: after blank lines, headings, list items, table rows or short lines.
+
+    A lone newline inside running prose (hard-wrapped text, PDFs) does not split; in hard-wrapped text a line
+    is wrapped, however few its words, when it fills the width or the next line's first word would not have fit.
+    An indented line that is no list item goes on the line before it (a list item's hanging indent).
+    """
+    cuts: list[int] = []
+    width = wrap_width(text[start:end])
+    line_start = start
+    pos = text.find("\n", start, end)
+    while pos != -1:
+        line = text[line_start:pos].strip()
+        following = text[pos + 1 : min(end, pos + 80)]
+        next_line = following.split("\n", 1)[0]
+        next_word = following.split(maxsplit=1)[0] if following.strip() else ""
+        wrapped = width is not None and (
+            len(line) >= WRAPPED_SHARE * width or len(text[line_start:pos].rstrip()) + 1 + len(next_word) > width
+        )
+        hanging = next_line[:1] in (" ", "\t") and next_line.strip() and not BLOCK_START.match(next_line)
+        if (
+            not line
+            or not following.strip()
+            or BLOCK_START.match(following)
+            or TABLE_CELL in line
+            or TABLE_CELL in next_line
+            or (not hanging and BLOCK_START.match(line))
+            # A wrapped line ends no sentence by itself: a full stop before it still does (split_sentences).
+            or (not wrapped and not hanging and _short_or_finished(line, next_word))
+        ):
+            cuts.append(pos)
+        line_start = pos + 1
+        pos = text.find("\n", pos + 1, end)
+    return cuts
+
+
+def _short_or_finished(line: str, next_word: str) -> bool:
+    """A line of text that is not hard-wrapped ends its sentence: it closes with punctuation, or it is short."""
+    return line[-1] in ".!?:;\u2026\"\u201d" or len(line.split()) <= 8 or (next_word[:1].isupper() and len(line) < 60)
+
+
+def wrap_width(text: str) -> int | None:
+    """The width a hard-wrapped text was wrapped at, or None when its lines are not wrapped.
+
+    Hard-wrapped text (e-mail, plain-text books, RFCs) has many lines, none much longer than the width and most
+    close to it; text with a paragraph on each line has long lines.
+    >>> wrap_width("\\n".join(["Prose wrapped at a width of forty-one chars"] * 10))
+    43
+    >>> wrap_width("One paragraph on a line.\\nAnother one.") is None
+    True
+    """
+    lengths = sorted(len(line.rstrip()) for line in text.split("\n") if line.strip())
+    if len(lengths) < WRAP_MIN_LINES:
+        return None
+    width = lengths[int(0.95 * (len(lengths) - 1))]
+    if not WRAP_WIDTHS[0] <= width <= WRAP_WIDTHS[1]:
+        return None
+    full = sum(1 for n in lengths if n >= WRAPPED_SHARE * width)
+    return width if full >= 0.5 * len(lengths) else None
