@@ -35,7 +35,10 @@ _PERSON_Q = re.compile(r"\bwho(?:m|se)?\b|\bwhich (?:person|official|leader|pres
 _PLACE_PHRASE = re.compile(r"\b(?:in|at|to|from|near|inside|outside|across)\s+(?:the\s+)?[A-Z]")
 _RELATIVE_TIME_Q = re.compile(r"\bhow soon\b", re.I)
 _COUNTRY_Q = re.compile(r"\b(?:which|what) (?:country|countries|nation|nations)\b", re.I)
-_LOCATIVE_Q = re.compile(r"\bwhere\b|\b(?:in|at|to|from) (?:which|what)\b", re.I)
+_LOCATIVE_Q = re.compile(
+    r"\bwhere\b|\b(?:in|at|to|from) (?:which|what)\b|\bhost(?:s|ed|ing)?\b|\btak(?:e|es|ing|en) place\b|\bheld\b|\blocated\b",
+    re.I,
+)
 # A life span in brackets after a name: "(née Byron; 10 December 1815 – 27 November 1852)", "(born 1961)", "(1815-1852)".
 _LIFESPAN = re.compile(r"\([^()]*?(?:\bborn\b|\bb\.\s|\d{3,4}\)?\s*[-\u2013\u2014]\s*(?:c\.\s*)?[^()]*?\d{3,4})[^()]*\)")
 LIFE_TOKENS = frozenset(tokens("born birth died death"))
@@ -52,7 +55,7 @@ class QuestionInfo:
     negated: bool = False
     places: tuple[tuple[str, tuple[str, ...]], ...] = ()  # the countries the question names, each with its naming words
     asks_country: bool = False
-    locative: bool = False  # asks where something is or happens ("where", "in which country")
+    locative: bool = False  # asks where something is or happens ("where", "in which country", "which country hosts")
     text: str = ""
     relative_time: bool = False  # asks "how soon": a vague time ("in the coming days") answers it as well as a date
 

@@ -75,3 +75,11 @@ def test_a_life_span_in_brackets_stands_for_born_and_died() -> None:
     assert life_tokens("Barack Obama (born August 4, 1961) is a politician.") == LIFE_TOKENS
     assert life_tokens("The band (formed in 1990) played on.") == frozenset()
     assert life_tokens("Prices rose (from 10 to 20 in 2010).") == frozenset()
+
+
+def test_hosting_or_taking_place_asks_for_the_country_as_a_place() -> None:
+    hosts = question_info("Which country will host the meeting?")
+    assert hosts.locative and question_info("Which country will the talks take place in?").locative
+    assert country_match(hosts, "The envoys will meet in Oman next week.") == 1.0
+    assert country_match(hosts, "The envoys will discuss the Yemen war.") == 0.5
+    assert not question_info("Which country sent the most envoys?").locative
