@@ -20,8 +20,9 @@ _TERMINAL = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 MAX_SENTENCE_WORDS = 80
 # Bump whenever the same file would be read or cut differently: indexes record it, and one made by another version is
-# rebuilt (5: HTML keeps inline markup in its sentence, table rows and headings; numbered headings; hanging indents).
-SPLITTER_VERSION = 5
+# rebuilt (6: HTML keeps inline markup in its sentence, table rows and headings; numbered headings and headings in
+# capitals; hanging indents).
+SPLITTER_VERSION = 6
 MAX_SENTENCE_CHARS = 1000
 
 

@@ -8,6 +8,7 @@ BLOCK_START = re.compile(r"\s*(#{1,6}\s|[-*+\u2022]\s|\d{1,3}[.)]\s|>|\|)")
 BULLET = re.compile(r"[-*+\u2022][ \t]+")  # a list item's marker: quotes start after it
 TABLE_CELL = " | "  # how the HTML loader joins a table row's cells; Markdown tables use it too
 HEADING_MAX_WORDS = 4
+CAPITALS_MAX_WORDS = 10  # a line in capitals is a heading up to this many words
 _MARKDOWN_HEADING = re.compile(r"#{1,6}\s")
 _NUMBERED = re.compile(r"\d{1,3}[.)]\s+")
 _ENUMERATOR = re.compile(r"[ \t]*(?:#{1,6}[ \t]+)?\d{1,3}")
@@ -20,21 +21,24 @@ WRAPPED_SHARE = 0.8
 
 
 def is_heading(text: str, start: int, end: int) -> bool:
-    """True when `text[start:end]` is a heading: a Markdown one, or a line of its own of a few words with no
-    closing punctuation, numbered ("1. Attendance") when alone in its paragraph.
+    """True when `text[start:end]` is a heading: a Markdown one, or a line of its own of a few words (more in
+    capitals) with no closing punctuation, numbered ("1. Attendance") when alone in its paragraph.
 
     Headings are context, never answers; in text from HTML or PDF they are short lines ("Warranty", "Early life").
     A table row ("Weight | 480 g") is data, not a heading.
-    >>> t = "## Leave\\nWarranty\\nLinux is not officially supported\\nSee below.\\n\\n2. Budget\\n\\nWeight | 480 g"
+    >>> t = "## Leave\\nWarranty\\nLinux is not officially supported\\nSee below.\\n\\n2. Budget\\n\\nWeight | 480 g\\nTHE BOARD OF TRUST"
     >>> [is_heading(t, m.start(), m.end()) for m in re.finditer(r"[^\\n]+", t)]
-    [True, True, False, False, True, False]
+    [True, True, False, False, True, False, True]
     """
     line = text[start:end]
     if _MARKDOWN_HEADING.match(line):
         return True
     number = _NUMBERED.match(line)
     body = line[number.end() :] if number else line
-    if not body or len(body.split()) > HEADING_MAX_WORDS or body[-1] in _CLOSING or not body[0].isupper() or TABLE_CELL in body:
+    if not body or body[-1] in _CLOSING or not body[0].isupper() or TABLE_CELL in body:
+        return False
+    capitals = body.isupper() and sum(ch.isalpha() for ch in body) >= 4  # "MINUTES OF THE BOARD OF TRUSTEES"
+    if len(body.split()) > (CAPITALS_MAX_WORDS if capitals else HEADING_MAX_WORDS):
         return False
     before, after = start - 1, end  # look at the line around the span only: no copy of the text before it
     while before >= 0 and text[before] in " \t":
@@ -42,8 +46,16 @@ def is_heading(text: str, start: int, end: int) -> bool:
     while after < len(text) and text[after] in " \t":
         after += 1
     own_line = (before < 0 or text[before] == "\n") and (after == len(text) or text[after] in "\n\r")
-    # A numbered line is a heading only with a blank line (or nothing) after it; in a run of lines it is a list item.
-    return own_line and (number is None or after == len(text) or text.startswith("\n\n", after) or after + 1 == len(text))
+    # A numbered line is a heading only alone in its paragraph; in a run of lines it is a list item.
+    return own_line and (number is None or (_blank_before(text, before) and (after >= len(text) - 1 or text.startswith("\n\n", after))))
+
+
+def _blank_before(text: str, newline: int) -> bool:
+    """True when the line ending at the newline at `newline` is blank, or there is none (the text's start)."""
+    pos = newline - 1
+    while pos >= 0 and text[pos] in " \t":
+        pos -= 1
+    return newline < 0 or pos < 0 or text[pos] == "\n"
 
 
 def is_enumerator(text: str, dot: int) -> bool:

@@ -6,6 +6,7 @@ import codecs
 import hashlib
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -22,6 +23,7 @@ HTML_SUFFIXES = frozenset({".html", ".htm"})
 PDF_SUFFIXES = frozenset({".pdf"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
 _PDF_MEMORY_BYTES = 1024 * 1024 * 1024
+_MAIL_HEADER = re.compile(r"(?:From|To|Date|Subject|Sent|Cc|Message-ID):\s", re.I)
 
 
 @dataclass(frozen=True)
@@ -199,8 +201,17 @@ def normalise_newlines(text: str) -> str:
 
 
 def text_title(text: str, markdown: bool) -> str:
-    """The first Markdown heading, else the first non-empty line, shortened."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    """An e-mail's subject, the first Markdown heading, else the first non-empty line, shortened.
+
+    >>> text_title("From: Helen <h@example.org>\\nSubject: Minutes of 12 March\\n\\nDear all,", markdown=False)
+    'Minutes of 12 March'
+    """
+    lines = [line.strip() for line in text[:100_000].splitlines() if line.strip()]
+    if lines and _MAIL_HEADER.match(lines[0]):
+        header = text[: text.find("\n\n")] if "\n\n" in text else text[:2000]
+        subject = re.search(r"^Subject:[ \t]*(.+)$", header, re.M | re.I)
+        if subject:
+            return subject.group(1).strip()[:120]
     if markdown:
         for line in lines:
             if line.startswith("#"):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from rag.errors import DocumentError
-from rag.loaders import decode_text, html_text, load_file, load_folder
+from rag.loaders import decode_text, load_file, load_folder, text_title
 from tests.pdfmake import simple_pdf
 
 LIMIT = 1_000_000
@@ -147,21 +147,7 @@ def test_load_file_raises_document_error_for_missing_folder(tmp_path: Path) -> N
         load_folder(tmp_path / "nope", LIMIT)
 
 
-def test_html_text_separates_blocks_into_paragraphs_and_marks_headings() -> None:
-    title, text = html_text("<h2>Heading</h2><p>First para.</p><p>Second para.</p>")
-    assert title == "Heading"
-    assert text == "## Heading\n\nFirst para.\n\nSecond para."  # a Markdown heading: context, never quoted
-
-
-def test_html_text_keeps_inline_markup_inside_its_sentence() -> None:
-    _, text = html_text("<p>The default password is <code>admin</code>; <b>change</b> it <a href='#'>now</a>.</p>")
-    assert text == "The default password is admin; change it now."
-
-
-def test_html_text_keeps_a_table_row_on_one_line_and_a_list_with_its_lead_in() -> None:
-    _, text = html_text(
-        "<nav><a>Home</a> | <a>Support</a></nav><p>To be eligible you must:</p><ul><li>work here a year</li>"
-        "<li><p>have a quiet room</p></li></ul><table><tr><th>Feature</th><th>Value</th></tr>"
-        "<tr><td>Weight</td><td>480 <b>g</b></td></tr></table>"
-    )
-    assert text == "To be eligible you must:\n- work here a year\n- have a quiet room\n\nFeature | Value\nWeight | 480 g"
+def test_an_e_mail_is_titled_by_its_subject() -> None:
+    text = "From: Helen Okafor <secretary@example.org>\nTo: board@example.org\nSubject: Minutes of the Board meeting\n\nDear all,\n"
+    assert text_title(text, markdown=False) == "Minutes of the Board meeting"
+    assert text_title("Subject lines are not headers.\nMore text.", markdown=False) == "Subject lines are not headers."

@@ -1,0 +1,25 @@
+"""HTML to text: inline markup inside its sentence, headings marked, tables by rows, lists with their lead-in."""
+
+from __future__ import annotations
+
+from rag.htmltext import html_text
+
+
+def test_html_text_separates_blocks_into_paragraphs_and_marks_headings() -> None:
+    title, text = html_text("<h2>Heading</h2><p>First para.</p><p>Second para.</p>")
+    assert title == "Heading"
+    assert text == "## Heading\n\nFirst para.\n\nSecond para."  # a Markdown heading: context, never quoted
+
+
+def test_html_text_keeps_inline_markup_inside_its_sentence() -> None:
+    _, text = html_text("<p>The default password is <code>admin</code>; <b>change</b> it <a href='#'>now</a>.</p>")
+    assert text == "The default password is admin; change it now."
+
+
+def test_html_text_keeps_a_table_row_on_one_line_and_a_list_with_its_lead_in() -> None:
+    _, text = html_text(
+        "<nav><a>Home</a> | <a>Support</a></nav><p>To be eligible you must:</p><ul><li>work here a year</li>"
+        "<li><p>have a quiet room</p></li></ul><table><tr><th>Feature</th><th>Value</th></tr>"
+        "<tr><td>Weight</td><td>480 <b>g</b></td></tr></table>"
+    )
+    assert text == "To be eligible you must:\n- work here a year\n- have a quiet room\n\nFeature | Value\nWeight | 480 g"

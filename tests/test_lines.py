@@ -1,0 +1,41 @@
+"""What a line break means: headings, numbered headings, table rows, wrapped lines."""
+
+from __future__ import annotations
+
+import re
+
+from rag.lines import is_enumerator, is_heading, wrap_width
+
+
+def _headings(text: str) -> list[bool]:
+    return [is_heading(text, m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+
+
+def test_short_own_lines_and_markdown_lines_are_headings_sentences_are_not() -> None:
+    assert _headings("## Leave policy\nEarly life\nLinux is not officially supported\nSee below.") == [True, True, False, False]
+
+
+def test_a_line_in_capitals_is_a_heading_up_to_ten_words() -> None:
+    text = "MINUTES OF THE BOARD OF TRUSTEES\nTHE ONE TWO THREE FOUR FIVE SIX SEVEN EIGHT NINE TEN\nNASA"
+    assert _headings(text) == [True, False, True]
+
+
+def test_a_numbered_line_is_a_heading_only_alone_in_its_paragraph() -> None:
+    assert _headings("1. Attendance\n\nPresent: six trustees.") == [True, False]
+    assert _headings("1. Open Settings\n2. Choose Wi-Fi\n3. Press Save") == [False, False, False]
+
+
+def test_a_table_row_is_no_heading() -> None:
+    assert _headings("Weight | 480 g\nColour | Black") == [False, False]
+
+
+def test_a_number_opening_a_line_is_an_enumerator_not_a_sentence_end() -> None:
+    assert is_enumerator("1. Attendance", 1) and is_enumerator("## 12. Budget", 5)
+    assert not is_enumerator("The fee rose by 2. Then it fell.", 17)
+
+
+def test_wrap_width_finds_hard_wrapped_text_only() -> None:
+    wrapped = "\n".join(["The committee reviewed the proposal in detail and then"] * 12)
+    assert wrap_width(wrapped) == len("The committee reviewed the proposal in detail and then")
+    assert wrap_width("A paragraph per line.\n" * 3) is None
+    assert wrap_width("\n".join(["x" * 300] * 12)) is None  # lines far longer than any wrap width
