@@ -13,16 +13,18 @@ ABBREVIATIONS = frozenset(
         "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "cf", "al", "fig", "no", "nos", "vol",
         "pp", "p", "ed", "eds", "gen", "col", "lt", "sgt", "capt", "gov", "sen", "rep", "rev", "inc", "ltd", "co", "corp",
         "dept", "est", "approx", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s",
-        "u.k", "u.n", "a.m", "p.m", "d.c",
+        "u.k", "u.n", "a.m", "p.m", "d.c", "messrs", "mme", "mmes", "hon", "mt", "ft", "esq",
     }
 )
+# Abbreviations only before a number ("No. 5", "p. 12"): "No. It only renames files." is two sentences.
+BEFORE_NUMBERS = frozenset({"no", "nos", "vol", "fig", "pp", "est"})
 _TERMINAL = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 MAX_SENTENCE_WORDS = 80
 # Bump whenever the same file would be read or cut differently: indexes record it, and one made by another version is
-# rebuilt (6: HTML keeps inline markup in its sentence, table rows and headings; numbered headings and headings in
-# capitals; hanging indents).
-SPLITTER_VERSION = 6
+# rebuilt (8: HTML keeps inline markup in its sentence, table rows and headings; numbered headings and headings in
+# capitals, chapters, code blocks; hanging indents; lines that run on; PDF page headers and footers, ligatures).
+SPLITTER_VERSION = 8
 MAX_SENTENCE_CHARS = 1000
 
 
@@ -171,6 +173,9 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     while begin > 0 and not text[begin - 1].isspace() and text[begin - 1] not in "(\"'\u201c":
         begin -= 1
     word = text[begin:dot].lower()
+    if word in BEFORE_NUMBERS:
+        following = _next_visible(text, dot + 1, len(text))
+        return following is not None and following.isdigit()
     return word in ABBREVIATIONS or (len(word) == 1 and word.isalpha())
 
 

@@ -8,11 +8,21 @@ BLOCK_START = re.compile(r"\s*(#{1,6}\s|[-*+\u2022]\s|\d{1,3}[.)]\s|>|\|)")
 BULLET = re.compile(r"[-*+\u2022][ \t]+")  # a list item's marker: quotes start after it
 TABLE_CELL = " | "  # how the HTML loader joins a table row's cells; Markdown tables use it too
 HEADING_MAX_WORDS = 4
+# Lower-case words that no sentence, heading or list item ends on: a line ending on one goes on below.
+RUN_ON_WORDS = frozenset(
+    """a an the of to in on at by for with from into onto upon about between through over under and or but nor as
+    than that which who whose whom whether if because while although though is are was were be been has have had
+    will would shall should can could may might must its their his her our your my this these those such very""".split()
+)
 CAPITALS_MAX_WORDS = 10  # a line in capitals is a heading up to this many words
 _MARKDOWN_HEADING = re.compile(r"#{1,6}\s")
 _NUMBERED = re.compile(r"\d{1,3}[.)]\s+")
 _ENUMERATOR = re.compile(r"[ \t]*(?:#{1,6}[ \t]+)?\d{1,3}")
 _CLOSING = ".!?:;,\u2026\"\u201d)"
+_FINAL = (".", "!", "?", "\u2026", "\"", "\u201d", ")")
+_INNER_END = re.compile(r"[a-z\d)][.!?][\"'\u201d\u2019)]*\s+[A-Z]")
+_FENCE = ("```", "~~~")
+_SECTION = re.compile(r"(?:chapter|part|section|appendix|annex|book|volume)(?:\s+(?:[\d.]+|[IVXLC]+|[A-Z])\b|\s*:)", re.I)
 # Hard-wrapped text: at least this many lines, wrapped at a width in this range, and a line this close to the width
 # is a wrapped one.
 WRAP_MIN_LINES = 8
@@ -21,8 +31,9 @@ WRAPPED_SHARE = 0.8
 
 
 def is_heading(text: str, start: int, end: int) -> bool:
-    """True when `text[start:end]` is a heading: a Markdown one, or a line of its own of a few words (more in
-    capitals) with no closing punctuation, numbered ("1. Attendance") when alone in its paragraph.
+    """True when `text[start:end]` is a heading: a Markdown one (or a code fence), a line of its own opening with
+    "Chapter", "Appendix", "Part", ..., or one of a few words (more in capitals) with no closing punctuation,
+    numbered ("1. Attendance") when alone in its paragraph.
 
     Headings are context, never answers; in text from HTML or PDF they are short lines ("Warranty", "Early life").
     A table row ("Weight | 480 g") is data, not a heading.
@@ -31,7 +42,9 @@ def is_heading(text: str, start: int, end: int) -> bool:
     [True, True, False, False, True, False, True]
     """
     line = text[start:end]
-    if _MARKDOWN_HEADING.match(line):
+    if _MARKDOWN_HEADING.match(line) or line.startswith(_FENCE):
+        return True
+    if _SECTION.match(line) and len(line.split()) <= CAPITALS_MAX_WORDS and line[-1] not in ".!?" and _own_line(text, start, end):
         return True
     number = _NUMBERED.match(line)
     body = line[number.end() :] if number else line
@@ -40,14 +53,27 @@ def is_heading(text: str, start: int, end: int) -> bool:
     capitals = body.isupper() and sum(ch.isalpha() for ch in body) >= 4  # "MINUTES OF THE BOARD OF TRUSTEES"
     if len(body.split()) > (CAPITALS_MAX_WORDS if capitals else HEADING_MAX_WORDS):
         return False
-    before, after = start - 1, end  # look at the line around the span only: no copy of the text before it
+    if not _own_line(text, start, end):
+        return False
+    # A numbered line is a heading only alone in its paragraph; in a run of lines it is a list item.
+    before, after = _line_ends(text, start, end)
+    return number is None or (_blank_before(text, before) and (after >= len(text) - 1 or text.startswith("\n\n", after)))
+
+
+def _line_ends(text: str, start: int, end: int) -> tuple[int, int]:
+    """The positions just before and after the span, skipping spaces and tabs (the line around it, not a copy)."""
+    before, after = start - 1, end
     while before >= 0 and text[before] in " \t":
         before -= 1
     while after < len(text) and text[after] in " \t":
         after += 1
-    own_line = (before < 0 or text[before] == "\n") and (after == len(text) or text[after] in "\n\r")
-    # A numbered line is a heading only alone in its paragraph; in a run of lines it is a list item.
-    return own_line and (number is None or (_blank_before(text, before) and (after >= len(text) - 1 or text.startswith("\n\n", after))))
+    return before, after
+
+
+def _own_line(text: str, start: int, end: int) -> bool:
+    """True when nothing but spaces shares the span's line."""
+    before, after = _line_ends(text, start, end)
+    return (before < 0 or text[before] == "\n") and (after == len(text) or text[after] in "\n\r")
 
 
 def _blank_before(text: str, newline: int) -> bool:
@@ -78,9 +104,16 @@ def line_breaks(text: str, start: int, end: int) -> list[int]:
     cuts: list[int] = []
     width = wrap_width(text[start:end])
     line_start = start
+    fenced = False  # inside a Markdown code block every line stands alone
     pos = text.find("\n", start, end)
     while pos != -1:
         line = text[line_start:pos].strip()
+        if line.startswith(_FENCE) or fenced:
+            fenced = fenced != line.startswith(_FENCE)
+            cuts.append(pos)
+            line_start = pos + 1
+            pos = text.find("\n", pos + 1, end)
+            continue
         following = text[pos + 1 : min(end, pos + 80)]
         next_line = following.split("\n", 1)[0]
         next_word = following.split(maxsplit=1)[0] if following.strip() else ""
@@ -88,6 +121,7 @@ def line_breaks(text: str, start: int, end: int) -> list[int]:
             len(line) >= WRAPPED_SHARE * width or len(text[line_start:pos].rstrip()) + 1 + len(next_word) > width
         )
         hanging = next_line[:1] in (" ", "\t") and next_line.strip() and not BLOCK_START.match(next_line)
+        held = hanging or runs_on(line, next_word)
         if (
             not line
             or not following.strip()
@@ -96,7 +130,7 @@ def line_breaks(text: str, start: int, end: int) -> list[int]:
             or TABLE_CELL in next_line
             or (not hanging and BLOCK_START.match(line))
             # A wrapped line ends no sentence by itself: a full stop before it still does (split_sentences).
-            or (not wrapped and not hanging and _short_or_finished(line, next_word))
+            or (not wrapped and not held and _short_or_finished(line, next_word))
         ):
             cuts.append(pos)
         line_start = pos + 1
@@ -104,9 +138,32 @@ def line_breaks(text: str, start: int, end: int) -> list[int]:
     return cuts
 
 
+def runs_on(line: str, next_word: str) -> bool:
+    """True when a line can't end there: a comma, a lower-case word such as "of", "a" or "and", or no full stop
+    before a line starting in lower case. Column and narrow PDF text breaks lines anywhere, short or not.
+
+    >>> runs_on("The Pettifer family of", "Low"), runs_on("retired in December 2023;", "he"), runs_on("Leave policy", "Staff")
+    (True, True, False)
+    >>> runs_on("from our summer exhibition. Reviewers", "singled"), runs_on("It was sold.", "later")
+    (True, False)
+    """
+    last = line.rsplit(None, 1)[-1] if line else ""
+    if line.endswith(","):
+        return True
+    if line.endswith((";", ":")) or not line.endswith(_FINAL):
+        return next_word[:1].islower() or last in RUN_ON_WORDS  # no sentence, heading or item starts in lower case
+    return False
+
+
 def _short_or_finished(line: str, next_word: str) -> bool:
-    """A line of text that is not hard-wrapped ends its sentence: it closes with punctuation, or it is short."""
-    return line[-1] in ".!?:;\u2026\"\u201d" or len(line.split()) <= 8 or (next_word[:1].isupper() and len(line) < 60)
+    """A line of text that is not hard-wrapped ends its sentence: it closes with punctuation, or it is short (a
+    heading or a list item; not when a sentence ends inside it, which makes it running prose).
+    """
+    if line[-1] in ".!?:;\u2026\"\u201d":
+        return True
+    if _INNER_END.search(line):
+        return False
+    return len(line.split()) <= 8 or (next_word[:1].isupper() and len(line) < 60)
 
 
 def wrap_width(text: str) -> int | None:

@@ -72,6 +72,27 @@ def test_short_lines_still_end_sentences_in_text_that_is_not_wrapped() -> None:
     assert _texts(text) == ["Opening hours", "Monday to Friday", text.splitlines()[2]]
 
 
+def test_narrow_column_lines_run_on_into_one_sentence() -> None:
+    text = (
+        "The Pettifer family of\nLow Garth Farm generously donated a\n1911 Ransomes steam traction engine,\n"
+        "known locally as Lady Margery. Reviewers\nsingled out its oral history booth."
+    )
+    assert [" ".join(s.split()) for s in _texts(text)] == [
+        "The Pettifer family of Low Garth Farm generously donated a 1911 Ransomes steam traction engine, known locally as Lady Margery.",
+        "Reviewers singled out its oral history booth.",
+    ]
+
+
+def test_every_line_of_a_code_block_stands_alone() -> None:
+    text = "To undo the last run:\n\n```bash\nshelfsort undo --last\nshelfsort status\n```\n"
+    assert _texts(text) == ["To undo the last run:", "```bash", "shelfsort undo --last", "shelfsort status", "```"]
+
+
+def test_no_is_an_abbreviation_only_before_a_number_and_messrs_always() -> None:
+    assert _texts("No. It only renames files. See No. 5 below.") == ["No.", "It only renames files.", "See No. 5 below."]
+    assert _texts("Low Mill was built by Messrs. Holt and Pyke.") == ["Low Mill was built by Messrs. Holt and Pyke."]
+
+
 def test_split_sentences_caps_runaway_sentences() -> None:
     text = " ".join(f"w{i}" for i in range(500))
     pieces = _texts(text)

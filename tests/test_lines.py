@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rag.lines import is_enumerator, is_heading, wrap_width
+from rag.lines import is_enumerator, is_heading, runs_on, wrap_width
 
 
 def _headings(text: str) -> list[bool]:
@@ -39,3 +39,15 @@ def test_wrap_width_finds_hard_wrapped_text_only() -> None:
     assert wrap_width(wrapped) == len("The committee reviewed the proposal in detail and then")
     assert wrap_width("A paragraph per line.\n" * 3) is None
     assert wrap_width("\n".join(["x" * 300] * 12)) is None  # lines far longer than any wrap width
+
+
+def test_a_line_ending_on_a_comma_or_a_small_word_or_before_lower_case_runs_on() -> None:
+    assert runs_on("1911 Ransomes steam traction engine,", "known")
+    assert runs_on("The Pettifer family of", "Low") and runs_on("retired in December 2023;", "he")
+    assert runs_on("came from our summer exhibition. Reviewers", "singled")
+    assert not runs_on("Leave policy", "Staff") and not runs_on("It was sold.", "later") and not runs_on("Plan A", "The")
+
+
+def test_chapters_appendices_and_code_fences_are_headings() -> None:
+    text = "Chapter 3: The Railway Years (1840-1899)\n\nAppendix: Some Notable Mayors of the Town\n\n```bash\n\nPart of the roof was mended"
+    assert _headings(text) == [True, True, True, False]
