@@ -19,6 +19,9 @@ _CITATION = re.compile(r"\s*\[\d+\]")
 _BE = re.compile(r"\b(?:is|are|was|were|isn't|aren't|wasn't|weren't)\s+$", re.I)
 _BE_AFTER = re.compile(r"\s+(?:is|are|was|were|will|would|could|should|must|might|has|have|had|be|isn't|aren't|wasn't|weren't)\b", re.I)
 _NOT_TOPIC = STOPWORDS | {"many", "much", "does", "tell", "please"}  # question words, not what was asked about
+_DUMMY_IT = re.compile(
+    r"\s+(?:(?:take|takes|took|taking)\b[^?]*?\bto\s+\w|(?:possible|true|likely|necessary|allowed|ok|okay)\s+(?:to|that)\b)", re.I
+)
 _ELLIPTIC = re.compile(r"^\s*(and|what about|how about|what of|also|and what about|but)\b", re.I)
 # A run of capitalised words (allowing short linking words such as "bin" or "of"), e.g. "Mohammed bin Salman".
 _NAME = re.compile(r"\b[A-Z][\w\u2019'.-]*(?:\s+(?:(?:bin|de|van|von|al|of|the)\s+)?[A-Z][\w\u2019'.-]*)*")
@@ -69,11 +72,14 @@ def _resolve(question: str, turns: list[dict[str, Any]], depth: int) -> str:
 
 
 def _pronoun(question: str) -> re.Match[str] | None:
-    """The first pronoun that points back: not the "there" of "is there", "there are"."""
+    """The first pronoun that points back: not the "there" of "is there", "there are", nor the "it" of "did it take
+    long to ...", "is it possible to ...".
+    """
     for match in _PRONOUN.finditer(question):
-        if match.group(1).lower() == "there" and (
-            _BE.search(question[: match.start()]) or _BE_AFTER.match(question[match.end() :])
-        ):
+        word = match.group(1).lower()
+        if word == "there" and (_BE.search(question[: match.start()]) or _BE_AFTER.match(question[match.end() :])):
+            continue
+        if word == "it" and _DUMMY_IT.match(question[match.end() :]):
             continue
         return match
     return None

@@ -98,3 +98,12 @@ def test_standalone_question_takes_no_name_across_a_sentence_end() -> None:
     rewritten = standalone_question("When do they expire?", history)
     assert "March" not in rewritten and "Every" not in rewritten, rewritten
     assert "annual leave" in rewritten  # the subject of the question the follow-up before it leaned on
+
+
+def test_the_it_of_how_long_did_it_take_to_is_no_pronoun() -> None:
+    history = [
+        {"role": "user", "content": "What happened in the Great Flood of 1768?"},
+        {"role": "assistant", "content": "The Wend rose eleven feet in a night and swept away two arches of the Abbey Bridge. [1]"},
+    ]
+    rewritten = standalone_question("How long did it take to repair the bridge after it?", history)
+    assert rewritten.startswith("How long did it take to repair the bridge after "), rewritten
