@@ -1,7 +1,8 @@
 """HTML to plain text for indexing: visible text only, inline markup kept inside its sentence, structure kept as lines.
 
 Headings become Markdown headings ("## Warranty") so they are never quoted as answers, list items become "- "
-lines, and a table row becomes one line of cells joined by " | " so a value stays beside its label.
+lines, a table row becomes one line of cells joined by " | " so a value stays beside its label, and preformatted
+code is fenced with ``` so each of its lines stands alone.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def html_text(html: str) -> tuple[str, str]:
 
 
 def _blocks(root: Any) -> list[tuple[str, str]]:
-    """The page's text as (kind, line) pairs in reading order; kind is "text", "item", "row" or "heading"."""
+    """The page's text as (kind, line) pairs in reading order; kind is "text", "item", "row", "code" or "heading"."""
     from bs4 import NavigableString, Tag
     from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
@@ -66,6 +67,12 @@ def _blocks(root: Any) -> list[tuple[str, str]]:
         if not isinstance(node, Tag):
             continue
         name = node.name
+        if name == "pre":  # code keeps its lines, fenced as in Markdown so each line stands alone
+            flush()
+            code = "\n".join(line.rstrip() for line in node.get_text().strip("\n").splitlines() if line.strip())
+            if code:
+                out.append(("code", f"```\n{code}\n```"))
+            continue
         if name in _HEADINGS or name == "tr":
             flush()
             if name == "tr":

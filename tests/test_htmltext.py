@@ -23,3 +23,8 @@ def test_html_text_keeps_a_table_row_on_one_line_and_a_list_with_its_lead_in() -
         "<tr><td>Weight</td><td>480 <b>g</b></td></tr></table>"
     )
     assert text == "To be eligible you must:\n- work here a year\n- have a quiet room\n\nFeature | Value\nWeight | 480 g"
+
+
+def test_html_text_fences_preformatted_code_and_keeps_its_lines() -> None:
+    _, text = html_text("<p>To undo the last run:</p><pre><code>shelfsort undo --last\nshelfsort status\n</code></pre>")
+    assert text == "To undo the last run:\n\n```\nshelfsort undo --last\nshelfsort status\n```"
