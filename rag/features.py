@@ -40,7 +40,8 @@ _LOCATIVE_Q = re.compile(
     re.I,
 )
 # A life span in brackets after a name: "(née Byron; 10 December 1815 – 27 November 1852)", "(born 1961)", "(1815-1852)".
-_LIFESPAN = re.compile(r"\([^()]*?(?:\bborn\b|\bb\.\s|\d{3,4}\)?\s*[-\u2013\u2014]\s*(?:c\.\s*)?[^()]*?\d{3,4})[^()]*\)")
+_BRACKETS = re.compile(r"\(([^()]{4,160})\)")  # bounded: this runs on every candidate sentence of every question
+_LIFESPAN = re.compile(r"\bborn\b|\bb\.\s|\d{3,4}\s*[-\u2013\u2014]\s*(?:c\.\s*)?[^()]{0,40}?\d{3,4}")
 LIFE_TOKENS = frozenset(tokens("born birth died death"))
 _PLACE_Q = re.compile(r"\bwhere\b|\bwhich (?:country|city|place|nation|state)\b|\bin what (?:country|city|place)\b", re.I)
 
@@ -110,7 +111,9 @@ def life_tokens(sentence: str) -> frozenset[str]:
     >>> life_tokens("The talks (in Riyadh) went on.")
     frozenset()
     """
-    return LIFE_TOKENS if _LIFESPAN.search(sentence) else frozenset()
+    if "(" not in sentence:
+        return frozenset()
+    return LIFE_TOKENS if any(_LIFESPAN.search(m.group(1)) for m in _BRACKETS.finditer(sentence)) else frozenset()
 
 
 def kind_match(info: QuestionInfo, sentence: str) -> float:
