@@ -96,6 +96,13 @@ _DIMENSIONS: dict[str, str] = {
     "mass": r"kilograms?|kg|grams?|g|pounds?|lbs?|tons?|tonnes?|ounces?|oz",
     "money": _MONEY_WORDS,
     "percent": r"percent|per cent|%|half|thirds?|quarters?",
+    "temperature": r"degrees?|°[cfk]?|celsius|fahrenheit|kelvin",
+}
+# "How heavy", "how tall", ...: the adjective names the dimension ("how long" may be a time, so it is not here).
+_HOW_ADJECTIVE = re.compile(r"\bhow (heavy|tall|high|wide|deep|far|hot|cold|warm)\b", re.I)
+_ADJECTIVE_DIMENSION = {
+    "heavy": "mass", **dict.fromkeys(("tall", "high", "wide", "deep", "far"), "distance"),
+    **dict.fromkeys(("hot", "cold", "warm"), "temperature"),
 }
 _DIMENSION_OF = {
     **dict.fromkeys("mile kilometer kilometre meter metre foot feet yard inch inche".split(), "distance"),
@@ -140,12 +147,17 @@ def unit_missing(question: str, sentence: str) -> bool:
     False
     >>> unit_missing("How much does it cost?", "It lasts 12 hours."), unit_missing("What is the price?", "It costs $40.")
     (True, False)
+    >>> unit_missing("How heavy is the router?", "Weight | 480 g"), unit_missing("How tall is the tower?", "It has 4 floors.")
+    (False, True)
     """
     for asks, holds in _ASKED_GRAIN:
         if asks.search(question):
             return not holds.search(sentence)
     if _MONEY_Q.search(question):
         return not _holds(sentence, _MONEY_WORDS)
+    adjective = _HOW_ADJECTIVE.search(question)
+    if adjective:
+        return not _holds(sentence, _DIMENSIONS[_ADJECTIVE_DIMENSION[adjective.group(1).lower()]])
     m = _HOW_MANY.search(question)
     if not m:
         return False

@@ -69,3 +69,12 @@ def test_unit_missing_reads_an_age_in_its_usual_forms() -> None:
 
 def test_unit_missing_leaves_a_date_question_to_the_other_signals() -> None:
     assert not unit_missing("On which day was she born?", "She was born on 10 December 1815.")
+
+
+def test_how_heavy_tall_or_hot_needs_a_weight_a_length_or_a_temperature() -> None:
+    assert not unit_missing("How heavy is the router?", "Weight | 480 g")
+    assert unit_missing("How heavy is the router?", "The router has four antennas.")
+    assert unit_missing("How tall is the tower?", "The tower has 4 floors.")
+    assert not unit_missing("How tall is the tower?", "The tower is 96 metres tall.")
+    assert unit_missing("How hot does it get?", "It gets hot in 10 minutes.")
+    assert not unit_missing("How hot does it get?", "It reaches 60 °C.")
