@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -169,7 +169,8 @@ def on_topic(question_vector: np.ndarray, relevance_floor: float) -> bool:
 
 
 def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int, second_margin: float) -> tuple[str, tuple[Citation, ...]]:
-    """The answer: the best sentence, plus the runner-up when within `second_margin` in score, each cited.
+    """The answer: the best sentence, plus the runner-up when within `second_margin` in score, each cited; a best
+    sentence that ends in ":" ("To undo the last run:") brings the sentence it introduces first.
 
     Quotes stay verbatim: a quote that would overrun `max_words` is cut short (its end offset moves with it).
     """
@@ -177,8 +178,13 @@ def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int, second_
         return "", ()
     chosen = [(ranked[0], max_words)]
     budget = max_words - min(_word_count(index, ranked[0].sentence_id), max_words)
-    if len(ranked) > 1 and ranked[0].score - ranked[1].score <= second_margin and budget >= MIN_QUOTE_WORDS:
-        chosen.append((ranked[1], budget))
+    introduced = _introduced(index, ranked[0].sentence_id)
+    if introduced is not None and budget > 0:
+        chosen.append((replace(ranked[0], sentence_id=introduced), budget))
+        budget -= min(_word_count(index, introduced), budget)
+    runner_up = ranked[1] if len(ranked) > 1 and ranked[1].sentence_id != introduced else None
+    if runner_up is not None and ranked[0].score - runner_up.score <= second_margin and budget >= MIN_QUOTE_WORDS:
+        chosen.append((runner_up, budget))
     citations, parts = [], []
     for n, (cand, limit) in enumerate(chosen, start=1):
         doc = index.sentence_doc(cand.sentence_id)
@@ -189,6 +195,19 @@ def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int, second_
         citations.append(Citation(n, doc.doc_id, doc.title, quote, start, cut, round(cand.score, 4)))
         parts.append(f"{quote}{' …' if cut < end else ''} [{n}]")
     return " ".join(parts), tuple(citations)
+
+
+def _introduced(index: LoadedIndex, sentence_id: int) -> int | None:
+    """The sentence a lead-in ending in ":" introduces: the next in its document that is no heading (nor a fence)."""
+    if not index.sentence_text(sentence_id).endswith(":"):
+        return None
+    doc = index.tables.sent_doc[sentence_id]
+    for sid in range(sentence_id + 1, min(sentence_id + 3, len(index.tables.sent_doc))):
+        if index.tables.sent_doc[sid] != doc:
+            return None
+        if not _is_heading(index, sid):
+            return sid
+    return None
 
 
 def _is_heading(index: LoadedIndex, sentence_id: int) -> bool:

@@ -176,3 +176,16 @@ def test_ask_answers_when_someone_was_born_from_the_life_span_in_brackets(
     answer = engine.ask("When was Ada Lovelace born?")
     assert not answer.abstained
     assert "10 December 1815" in answer.citations[0].quote, answer.answer
+
+
+def test_ask_quotes_what_a_lead_in_ending_in_a_colon_introduces(docs_and_index: tuple[Path, Path], embedder: Embedder) -> None:
+    engine = _engine_over(
+        "# shelfsort\n\nshelfsort renames and moves your ebooks into a tidy folder tree.\n\n"
+        "## Undo\n\nTo undo the most recent run:\n\n```bash\nshelfsort undo --last\n```\n\n"
+        "Every run is logged in the history file, so older runs can be undone one by one.\n",
+        docs_and_index,
+        embedder,
+        "README.md",
+    )
+    answer = engine.ask("How do I undo the most recent run?")
+    assert [c.quote for c in answer.citations[:2]] == ["To undo the most recent run:", "shelfsort undo --last"], answer.answer
