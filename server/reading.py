@@ -9,14 +9,19 @@ from rag.lines import is_heading
 
 _PIECE = re.compile(r"[^\n]+\n*|\n+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_MARKER = re.compile(r"[ \t]*#{1,6}[ \t]+")
 
 
 @dataclass(frozen=True)
 class Block:
-    """One line of a document with the line breaks after it; `kind` is "heading", "paragraph" or "line"."""
+    """One line of a document with the line breaks after it; `kind` is "heading", "paragraph" or "line".
+
+    `marker` is the start of `text` that is markup, not words ("## " of a Markdown heading): shown muted.
+    """
 
     text: str
     kind: str
+    marker: str = ""
 
 
 def blocks(text: str) -> list[Block]:
@@ -42,6 +47,7 @@ def blocks(text: str) -> list[Block]:
             kind = "heading"
         else:
             kind = "paragraph" if spaced else "line"
-        out.append(Block(piece, kind))
+        marker = _MARKER.match(piece)
+        out.append(Block(piece, kind, marker.group() if marker and kind == "heading" else ""))
     return out
 

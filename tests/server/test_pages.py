@@ -57,6 +57,18 @@ def test_document_page_text_is_the_document_text_exactly_and_its_lines_are_parag
     assert {kind for kind, _ in lines} == {"paragraph"}  # the seed separates its paragraphs by single line breaks
 
 
+def test_document_page_mutes_markdown_heading_marks_and_keeps_the_exact_text(writer: TestClient) -> None:
+    payload = b"# Leave policy\n\n## Annual leave\n\nEvery employee gets 25 days of paid leave.\n"
+    response = writer.post("/api/documents", files={"file": ("leave.md", payload, "text/markdown")})
+    assert response.status_code == 201, response.text
+    doc_id = response.json()["document"]["doc_id"]
+    page = writer.get(f"/documents/{doc_id}").text
+    body = re.search(r'<div id="doc-text"[^>]*>(.*?)</div>\s*<div id="quote-bar"', page, re.S)
+    assert body is not None
+    assert html.unescape(re.sub(r"<[^>]+>", "", body.group(1))) == payload.decode()
+    assert '<div class="heading"><span class="marker">## </span>Annual leave' in body.group(1)
+
+
 def test_unknown_document_page_is_a_404_page(client: TestClient) -> None:
     response = client.get("/documents/%2e%2e%2fpyproject.toml")
     assert response.status_code == 404

@@ -28,3 +28,7 @@ def test_wrapped_lines_are_not_spaced_when_blank_lines_separate_paragraphs() -> 
 def test_markdown_and_short_own_line_headings_are_headings() -> None:
     text = "# Handbook\n\n## Leave\n\nEvery employee gets 25 days.\n\nWarranty\n\nTwo years.\n"
     assert [b.kind for b in blocks(text)] == ["heading", "heading", "line", "heading", "line"]
+
+
+def test_a_markdown_heading_mark_is_set_apart_to_be_shown_muted() -> None:
+    assert [(b.marker, b.kind) for b in blocks("## Leave\n\nTwo days.\n")] == [("## ", "heading"), ("", "line")]
