@@ -22,6 +22,7 @@ _NOT_TOPIC = STOPWORDS | {"many", "much", "does", "tell", "please"}  # question 
 _DUMMY_IT = re.compile(
     r"\s+(?:(?:take|takes|took|taking)\b[^?]*?\bto\s+\w|(?:possible|true|likely|necessary|allowed|ok|okay)\s+(?:to|that)\b)", re.I
 )
+_WHO = re.compile(r"\s*(?:and\s+)?who(?:m|se)?\b", re.I)
 _ELLIPTIC = re.compile(r"^\s*(and|what about|how about|what of|also|and what about|but)\b", re.I)
 # A run of capitalised words (allowing short linking words such as "bin" or "of"), e.g. "Mohammed bin Salman".
 _NAME = re.compile(r"\b[A-Z][\w\u2019'.-]*(?:\s+(?:(?:bin|de|van|von|al|of|the)\s+)?[A-Z][\w\u2019'.-]*)*")
@@ -60,8 +61,12 @@ def _resolve(question: str, turns: list[dict[str, Any]], depth: int) -> str:
     if user_at and depth > 0:  # the last question as it was searched: a follow-up of a follow-up keeps the subject
         last_user = _resolve(last_user, turns[: user_at[-1]], depth - 1)
     match = _pronoun(question)
-    if match and (match.group(1).lower() in _PERSONAL | {"they", "them", "their"} or not _names(question)):
-        entity = _latest_entity(turns, person=match.group(1).lower() in _PERSONAL)
+    # "he"/"she" take a person's name and "there" a place's. "It", "they", "this" are replaced by no name: the name
+    # nearest is as often a person or a place as the thing meant ("When will it take place?" is no "Senior Trump"),
+    # so the last question's words go with them instead.
+    word = match.group(1).lower() if match else ""
+    if match is not None and (word in _PERSONAL or (word == "there" and not _names(question))):
+        entity = _latest_entity(turns, person=word in _PERSONAL)
         if entity:
             return _substitute(question, match, entity)
     if _ELLIPTIC.match(question) or (match and last_user) or len(question.split()) <= 3:
@@ -122,10 +127,10 @@ def _sentence_runs(words: list[str]) -> list[list[str]]:
 def _latest_entity(turns: Sequence[dict[str, Any]], person: bool) -> str:
     """The name a pronoun most likely points at.
 
-    For "he"/"she": full names (two words or more) in the user's questions first, then full names in the answers
-    (the one sharing most words with the question it answered), then single words; latest turns first.
-    Otherwise: the latest turn's name, a question's longest or an answer's first of two words or more (a single
-    capitalised word in an answer is as often a noun opening a sentence, "Flights under 6 hours ...", or a month).
+    For "he"/"she": the latest exchange that names a person: the answer's name first for a "who" question, else the
+    question's (an answer's names by most words shared with its question); a one-word name in its fullest form.
+    Otherwise (a place for "there"): the latest turn's name, a question's longest or an answer's first of two words
+    or more (a single capitalised word in an answer is as often a noun opening a sentence, or a month).
     """
     if not person:
         for turn in reversed(turns):
@@ -135,24 +140,31 @@ def _latest_entity(turns: Sequence[dict[str, Any]], person: bool) -> str:
             if names:
                 return names[0] if turn.get("role") != "user" else max(names, key=lambda n: len(n.split()))
         return ""
-    latest = ["", "", "", ""]  # by preference: full name asked, full name answered, single word asked, answered
     asked = ""
-    for turn in turns:  # later turns overwrite earlier ones
-        from_user = turn.get("role") == "user"
+    pairs: list[tuple[str, list[str], list[str]]] = []  # per question: it, the names it asks about, its answer's names
+    for turn in turns:
         names = [n for n in _names(turn["content"]) if not _is_place(n)]  # "he" is no "Russian" or "Moscow"
-        if not from_user:
-            names = sorted(names, key=lambda n: -len(set(n.lower().split()) & set(asked.lower().split())))
-        else:
+        if turn.get("role") == "user":
             asked = turn["content"]
-            names = sorted(names, key=lambda n: -len(n.split()))
-        base = 0 if from_user else 1
-        full = [n for n in names if len(n.split()) >= 2]
-        single = [n for n in names if len(n.split()) < 2]
-        if full:
-            latest[base] = full[0]
-        if single:
-            latest[base + 2] = single[0]
-    return next((name for name in latest if name), "")
+            pairs.append((asked, sorted(names, key=lambda n: -len(n.split())), []))
+        elif pairs:
+            overlap = set(asked.lower().split())
+            pairs[-1][2].extend(sorted(names, key=lambda n: (-len(set(n.lower().split()) & overlap), -len(n.split()))))
+    everyone = [n for _, q, a in pairs for n in q + a]
+    for question, asked_names, answered in reversed(pairs):  # the latest exchange naming a person wins
+        # "Who confirmed it in Congress?" is answered by a person; "What did Kellogg say?" is about one.
+        ranked = answered + asked_names if _WHO.match(question) else asked_names + answered
+        if ranked:
+            return _in_full(ranked[0], everyone)
+    return ""
+
+
+def _in_full(name: str, names: list[str]) -> str:
+    """A one-word name in its fullest form met in the conversation ("Kellogg" -> "Keith Kellogg")."""
+    if len(name.split()) > 1:
+        return name
+    fuller = [n for n in names if name in n.split()]
+    return max(fuller, key=lambda n: len(n.split()), default=name)
 
 
 def _is_place(name: str) -> bool:

@@ -107,3 +107,21 @@ def test_the_it_of_how_long_did_it_take_to_is_no_pronoun() -> None:
     ]
     rewritten = standalone_question("How long did it take to repair the bridge after it?", history)
     assert rewritten.startswith("How long did it take to repair the bridge after "), rewritten
+
+
+def test_he_is_the_person_of_the_latest_exchange_in_full() -> None:
+    history = [
+        {"role": "user", "content": "What did Kirill Dmitriev do before?"},
+        {"role": "assistant", "content": "Kirill Dmitriev was instrumental in a recent U.S. prisoner exchange. [1]"},
+        {"role": "user", "content": "What does Kellogg expect Russia to give up?"},
+        {"role": "assistant", "content": "Meanwhile, Keith Kellogg, the envoy, said Russia would need to make concessions. [1]"},
+    ]
+    assert standalone_question("Why does he want Europe out?", history) == "Why does Keith Kellogg want Europe out?"
+
+
+def test_it_is_never_replaced_by_a_name_the_last_question_goes_with_it() -> None:
+    history = [
+        {"role": "user", "content": "Where will the meeting be?"},
+        {"role": "assistant", "content": "Senior Trump administration officials are preparing to meet in Saudi Arabia. [1]"},
+    ]
+    assert standalone_question("When will it take place?", history) == "When will it take place? (meeting)"
