@@ -8,6 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SOAK_MINUTES ?= 3
 SQUAD := ../shared/datasets/squad2-complexity
+SEED_ARTICLE := seeds/us-russia-ukraine-talks-saudi-arabia-2025-02.txt
 
 .PHONY: run test index lint bench soak clean
 
@@ -33,8 +34,10 @@ test: $(TEST_STAMP)
 	$(BIN)/ruff check rag server evals tests
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
-	# Quality gates: thresholds sit just under today's figures and only ever go up (evals/README.md).
-	$(BIN)/rag eval --gold evals/gold.jsonl --docs seeds --index $(CURDIR)/artifacts/eval-index --out artifacts/eval-seed \
+	# Quality gates: thresholds sit just under today's figures and only ever go up (evals/README.md). The seed gate
+	# reads the seed article alone: documents uploaded into seeds/ through the chat page are not in its gold set.
+	mkdir -p artifacts/seed-docs && cp $(SEED_ARTICLE) artifacts/seed-docs/
+	$(BIN)/rag eval --gold evals/gold.jsonl --docs artifacts/seed-docs --index $(CURDIR)/artifacts/eval-index --out artifacts/eval-seed \
 	  --fail-under hit_rate=0.84 --fail-under hit_rate_no_abstention=0.84 --fail-under recall_at_5=0.95 --fail-under mrr=0.85 \
 	  --fail-under citation_verbatim=1.0 --fail-under citation_support=0.84 --fail-under abstention_recall=0.55 \
 	  --fail-under abstention_auc=0.82 --fail-over false_abstention_rate=0.03

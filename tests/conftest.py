@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -12,9 +11,9 @@ import pytest
 from rag.embedder import Embedder
 from rag.engine import Engine
 from rag.settings import Settings
+from tests.seed import copy_seed
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
 SQUAD = SHARED / "datasets" / "squad2-complexity"
 
@@ -31,7 +30,7 @@ def embedder() -> Embedder:
 def seed_docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A private copy of the seed folder (tests may not touch the real one)."""
     target = tmp_path_factory.mktemp("seed") / "docs"
-    shutil.copytree(SEEDS, target)
+    copy_seed(target)
     return target
 
 

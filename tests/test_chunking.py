@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import textwrap
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -12,6 +11,7 @@ from hypothesis import strategies as st
 
 from rag.chunking import MAX_SENTENCE_WORDS, chunk_sentences, paragraphs, split_sentences
 from rag.lines import wrap_width
+from tests.seed import SEED_ARTICLE
 
 ARTICLE = (
     "Senior officials met in Riyadh. Mr. Rubio spoke with Mr. Lavrov on Saturday! Was it useful? "
@@ -60,7 +60,7 @@ def test_split_sentences_joins_hard_wrapped_prose() -> None:
 @pytest.mark.parametrize("width", [40, 50, 60, 72, 79])
 def test_hard_wrapping_a_text_cuts_the_same_sentences(width: int) -> None:
     """Short wrapped lines ("Meanwhile, Keith Kellogg, the Trump administration's Russia-Ukraine") end no sentence."""
-    seed_text = next((Path(__file__).parents[1] / "seeds").glob("*.txt")).read_text(encoding="utf-8")
+    seed_text = SEED_ARTICLE.read_text(encoding="utf-8")
     wrapped = "\n\n".join("\n".join(textwrap.wrap(p, width, break_on_hyphens=False)) for p in seed_text.split("\n"))
     assert wrap_width(wrapped) is not None and wrap_width(seed_text) is None
     assert [" ".join(s.split()) for s in _texts(wrapped)] == [" ".join(s.split()) for s in _texts(seed_text)]

@@ -16,6 +16,7 @@ from rag.engine import Engine
 from rag.errors import ConfigError
 from rag.settings import Settings
 from server.app import create_app
+from tests.seed import copy_seed
 
 
 def test_parse_gates_refuses_unknown_metrics_wrong_direction_and_bad_numbers() -> None:
@@ -44,7 +45,8 @@ def test_rag_eval_with_a_broken_gold_file_exits_1_naming_the_line(tmp_path: Path
     gold = tmp_path / "gold.jsonl"
     gold.write_text('{"id": "a", "question": "Who?", "answers": ["x"], "answerable": true}\n{"id": "b", "question": \n',
                     encoding="utf-8")
-    status = cli.main(["eval", "--gold", str(gold), "--docs", "seeds", "--index", str(tmp_path / "index"), "--out", str(tmp_path)])
+    docs = copy_seed(tmp_path / "docs")
+    status = cli.main(["eval", "--gold", str(gold), "--docs", str(docs), "--index", str(tmp_path / "index"), "--out", str(tmp_path)])
     err = capsys.readouterr().err
     assert status == 1
     assert f"rag: error: {gold}:2: not valid JSON" in err

@@ -14,9 +14,9 @@ from typing import Any
 from rag.engine import Engine
 from rag.schema import Answer
 from rag.settings import Settings
+from tests.seed import copy_seed
 
 ROOT = Path(__file__).resolve().parents[2]
-SEEDS = ROOT / "seeds"
 # Questions about the seed article whose answers must survive every fault unchanged.
 QUESTIONS = (
     "Who is handling the Russian side of the negotiations?",
@@ -42,8 +42,7 @@ class Baseline:
 def make_corpus(folder: Path, n_docs: int, seed: int = 7) -> Path:
     """Write the seed article plus `n_docs` small generated documents (deterministic) into `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
-    for path in SEEDS.iterdir():
-        (folder / path.name).write_bytes(path.read_bytes())
+    copy_seed(folder)
     rng = random.Random(seed)
     for i in range(n_docs):
         (folder / f"ledger-{i:04d}.txt").write_text(filler_text(rng, i), encoding="utf-8")

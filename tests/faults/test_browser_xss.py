@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
 from browserkit import CHROMIUM_ARGS, Watch, ask
-from faultkit import SEEDS
 from playwright.sync_api import Page, sync_playwright
 from serverkit import LiveServer, start_live, stop_live
 
@@ -16,6 +14,7 @@ from rag.embedder import Embedder
 from rag.engine import Engine
 from rag.settings import Settings
 from server.app import create_app
+from tests.seed import copy_seed
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 HOSTILE_NAME = "\"><img src=x onerror=alert('name')>.txt"
@@ -44,7 +43,7 @@ QUESTIONS = (
 def live(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[LiveServer]:
     root = tmp_path_factory.mktemp("xss")
     docs = root / "docs"
-    shutil.copytree(SEEDS, docs)
+    copy_seed(docs)
     for name, text in HOSTILE_DOCS.items():
         (docs / name).write_text(text, encoding="utf-8")
     engine = Engine(Settings(docs_dir=docs, index_dir=root / "index", progress=False), embedder)

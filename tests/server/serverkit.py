@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 import threading
 import time
@@ -19,8 +18,7 @@ from fastapi.testclient import TestClient
 from rag.embedder import Embedder
 from rag.engine import Engine
 from rag.settings import Settings
-
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+from tests.seed import copy_seed
 
 
 def wait_ready(client: TestClient, timeout_s: float = 60.0) -> None:
@@ -36,7 +34,7 @@ def wait_ready(client: TestClient, timeout_s: float = 60.0) -> None:
 def private_engine(root: Path, embedder: Embedder, **overrides: object) -> Engine:
     """An engine over a fresh copy of the seed folder and its own index, for tests that change documents."""
     docs = root / "docs"
-    shutil.copytree(SEEDS, docs)
+    copy_seed(docs)
     settings = replace(Settings(docs_dir=docs, index_dir=root / "index", progress=False), **overrides)  # type: ignore[arg-type]
     engine = Engine(settings, embedder)
     engine.build()

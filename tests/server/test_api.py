@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from pathlib import Path
@@ -10,12 +9,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from serverkit import SEEDS, hold, wait_ready
+from serverkit import hold, wait_ready
 
 from rag.embedder import Embedder
 from rag.engine import Engine
 from rag.settings import Settings
 from server.app import create_app
+from tests.seed import copy_seed
 
 pytestmark = pytest.mark.slow
 SEED_ID = "us-russia-ukraine-talks-saudi-arabia-2025-02.txt"
@@ -246,7 +246,7 @@ def test_healthz_says_starting_until_warmed_up(seed_engine: Engine) -> None:
 
 def test_start_builds_the_index_when_there_is_none(tmp_path: Path, embedder: Embedder) -> None:
     docs = tmp_path / "docs"
-    shutil.copytree(SEEDS, docs)
+    copy_seed(docs)
     settings = Settings(docs_dir=docs, index_dir=tmp_path / "index", progress=False)
     with TestClient(create_app(settings, Engine(settings, embedder))) as c:
         wait_ready(c)
