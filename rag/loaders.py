@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.chunking import split_sentences
 from rag.errors import DocumentError
 from rag.htmltext import html_text
 from rag.schema import Document
@@ -217,10 +218,21 @@ def text_title(text: str, markdown: bool) -> str:
             if line.startswith("#"):
                 return line.lstrip("#").strip()[:120]
     first = lines[0] if lines else ""
-    # A long first line that reads as a sentence is the start of the text, not its title.
-    if len(first.split()) > 14 or (first.endswith(".") and len(first.split()) > 8):
+    # A long first line that reads as a sentence is the start of the text, not its title; so is one whose sentence
+    # goes on below it ("Minutes of the annual meeting, held on 14" / "March in the church hall.").
+    if len(first.split()) > 14 or (first.endswith(".") and len(first.split()) > 8) or _runs_on_below(text):
         return ""
     return first[:120]
+
+
+def _runs_on_below(text: str) -> bool:
+    """True when the text's first sentence doesn't end with its first line."""
+    head = text[:2000]
+    sentences = split_sentences(head)
+    if not sentences:
+        return False
+    first_line_end = head.find("\n", sentences[0].start)
+    return first_line_end != -1 and sentences[0].end > first_line_end
 
 
 def pdf_text(path: Path, timeout_s: float, max_chars: int) -> tuple[str, str]:

@@ -151,3 +151,9 @@ def test_an_e_mail_is_titled_by_its_subject() -> None:
     text = "From: Helen Okafor <secretary@example.org>\nTo: board@example.org\nSubject: Minutes of the Board meeting\n\nDear all,\n"
     assert text_title(text, markdown=False) == "Minutes of the Board meeting"
     assert text_title("Subject lines are not headers.\nMore text.", markdown=False) == "Subject lines are not headers."
+
+
+def test_a_first_line_whose_sentence_runs_on_below_is_no_title() -> None:
+    wrapped = "Minutes of the Riverside Allotment Society annual meeting, held on 14\nMarch in the church hall.\n"
+    assert text_title(wrapped, markdown=False) == ""  # the file name stands in
+    assert text_title("Widget Pro FAQ\nThe battery lasts 12 hours.\n", markdown=False) == "Widget Pro FAQ"
