@@ -7,6 +7,10 @@
   const root = document.getElementById("doc-text");
   const bar = document.getElementById("quote-bar");
   let marks = [];
+  // The "Show it" note is for when the quote is out of sight: it hides while the quote is on screen.
+  const sight = new IntersectionObserver((entries) => {
+    bar.hidden = entries.some((entry) => entry.isIntersecting);
+  });
 
   // Code points in a string (JavaScript strings count astral characters twice).
   function points(text) {
@@ -24,6 +28,7 @@
   }
 
   function clear() {
+    sight.disconnect();
     for (const mark of marks) {
       const parent = mark.parentNode;
       mark.replaceWith(...mark.childNodes);
@@ -70,7 +75,7 @@
     }
     if (!marks.length) return;
     marks[0].tabIndex = -1;
-    bar.hidden = false;
+    sight.observe(marks[0]);
     show();
   }
 

@@ -181,7 +181,14 @@ def test_document_view_highlights_a_range_across_lines_and_spaces_paragraphs(liv
     lines = page.locator("#doc-text .paragraph")
     gap = lines.nth(1).bounding_box()["y"] - (lines.nth(0).bounding_box()["y"] + lines.nth(0).bounding_box()["height"])
     assert gap > 8, gap  # paragraphs that are single lines still read as paragraphs
-    expect(page.locator("#quote-bar")).to_be_visible()
+    bar = page.locator("#quote-bar")
+    expect(bar).to_be_hidden()  # the quote is on screen: nothing to show
+    page.set_viewport_size({"width": 1100, "height": 300})
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    expect(bar).to_be_visible()  # scrolled away from the quote: the note offers to bring it back
+    bar.get_by_role("button", name="Show it").click()
+    expect(marks.first).to_be_in_viewport()
+    expect(bar).to_be_hidden()
     page.goto(f"{live.url}/documents/{seed}")
     expect(marks).to_have_count(0)
     expect(page.locator("#quote-bar")).to_be_hidden()
