@@ -112,7 +112,7 @@ def install(app: FastAPI, settings: Settings) -> None:
 def _problem(error: Any) -> dict[str, str]:
     """One validation error without the offending input (which may be huge or hostile)."""
     loc = [str(part) for part in error.get("loc", ()) if part != "body"]
-    msg = str(error.get("msg", "invalid"))
+    msg = str(error.get("msg", "invalid")).removeprefix("Value error, ")  # pydantic's prefix to our own messages
     if error.get("type") == "json_invalid":
         loc, msg = [], f"malformed JSON ({error.get('ctx', {}).get('error', 'cannot be parsed')})"
     elif error.get("type") == "missing" and not loc:

@@ -252,3 +252,8 @@ def test_start_builds_the_index_when_there_is_none(tmp_path: Path, embedder: Emb
         wait_ready(c)
         assert c.get("/healthz").json()["documents"] == 1
         assert c.post("/api/ask", json={"question": "Who is Keith Kellogg?"}).json()["abstained"] is False
+
+
+def test_an_empty_question_is_refused_in_plain_words(client: TestClient) -> None:
+    body = client.post("/api/ask", json={"question": "   "}).json()
+    assert body["detail"] == "invalid request: question: the question is empty"
