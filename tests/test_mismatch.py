@@ -78,3 +78,8 @@ def test_how_heavy_tall_or_hot_needs_a_weight_a_length_or_a_temperature() -> Non
     assert not unit_missing("How tall is the tower?", "The tower is 96 metres tall.")
     assert unit_missing("How hot does it get?", "It gets hot in 10 minutes.")
     assert not unit_missing("How hot does it get?", "It reaches 60 °C.")
+
+
+def test_a_temperature_or_boiling_point_needs_a_temperature() -> None:
+    assert unit_missing("What is the boiling point of water at sea level?", "The float switch sticks when the water is cold.")
+    assert not unit_missing("At what temperature does water boil?", "Water boils at 100 degrees Celsius at sea level.")
