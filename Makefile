@@ -43,7 +43,7 @@ test: $(TEST_STAMP)
 	  --fail-under abstention_auc=0.82 --fail-over false_abstention_rate=0.03
 	if [ -d $(SQUAD) ]; then $(BIN)/rag eval --gold $(SQUAD)/questions.jsonl --docs $(SQUAD)/docs \
 	  --index $(CURDIR)/artifacts/eval-squad-index --out artifacts/eval-squad \
-	  --fail-under hit_rate=0.79 --fail-under abstention_recall=0.42 --fail-under abstention_auc=0.79 --fail-under citation_verbatim=1.0 \
+	  --fail-under hit_rate=0.79 --fail-under abstention_recall=0.44 --fail-under abstention_auc=0.79 --fail-under citation_verbatim=1.0 \
 	  --fail-over false_abstention_rate=0.05; else echo "SQuAD gate not run: $(SQUAD) is missing"; fi
 
 # Speed, load, scale and memory figures into evals/BENCHMARKS.md (about 15 minutes on 2 cores).
