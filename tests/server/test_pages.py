@@ -35,12 +35,23 @@ def test_static_assets_are_served_locally(client: TestClient) -> None:
         assert "innerHTML" not in client.get(f"/static/{name}").text, name
 
 
+def _uploaded_page(writer: TestClient, name: str, payload: bytes) -> str:
+    """Upload a Markdown document and return its document page."""
+    response = writer.post("/api/documents", files={"file": (name, payload, "text/markdown")})
+    assert response.status_code == 201, response.text
+    return writer.get(f"/documents/{response.json()['document']['doc_id']}").text
+
+
+def _doc_text(page: str) -> str:
+    """The inner HTML of a document page's text."""
+    body = re.search(r'<div id="doc-text"[^>]*>(.*?)</div>\s*<div id="quote-bar"', page, re.S)
+    assert body is not None
+    return body.group(1)
+
+
 def test_document_page_renders_the_text_escaped(writer: TestClient) -> None:
     payload = b"Markup <script>alert(1)</script> and <img src=x onerror=alert(1)> stays text in the Garnet archive.\n"
-    response = writer.post("/api/documents", files={"file": ("garnet <b>.md", payload, "text/markdown")})
-    assert response.status_code == 201, response.text
-    doc_id = response.json()["document"]["doc_id"]
-    html = writer.get(f"/documents/{doc_id}").text
+    html = _uploaded_page(writer, "garnet <b>.md", payload)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "<script>alert" not in html and "<img src=x" not in html
@@ -48,10 +59,7 @@ def test_document_page_renders_the_text_escaped(writer: TestClient) -> None:
 
 def test_document_page_text_is_the_document_text_exactly_and_its_lines_are_paragraphs(client: TestClient) -> None:
     text = client.get(f"/api/documents/{SEED_ID}").json()["text"]
-    page = client.get(f"/documents/{SEED_ID}").text
-    body = re.search(r'<div id="doc-text"[^>]*>(.*?)</div>\s*<div id="quote-bar"', page, re.S)
-    assert body is not None
-    lines = re.findall(r'<div class="(\w+)">(.*?)</div>', body.group(1), re.S)
+    lines = re.findall(r'<div class="(\w+)">(.*?)</div>', _doc_text(client.get(f"/documents/{SEED_ID}").text), re.S)
     assert "".join(html.unescape(inner) for _, inner in lines) == text  # highlight offsets count on every character
     assert len(lines) == text.count("\n") + (not text.endswith("\n"))
     assert {kind for kind, _ in lines} == {"paragraph"}  # the seed separates its paragraphs by single line breaks
@@ -59,14 +67,9 @@ def test_document_page_text_is_the_document_text_exactly_and_its_lines_are_parag
 
 def test_document_page_mutes_markdown_heading_marks_and_keeps_the_exact_text(writer: TestClient) -> None:
     payload = b"# Leave policy\n\n## Annual leave\n\nEvery employee gets 25 days of paid leave.\n"
-    response = writer.post("/api/documents", files={"file": ("leave.md", payload, "text/markdown")})
-    assert response.status_code == 201, response.text
-    doc_id = response.json()["document"]["doc_id"]
-    page = writer.get(f"/documents/{doc_id}").text
-    body = re.search(r'<div id="doc-text"[^>]*>(.*?)</div>\s*<div id="quote-bar"', page, re.S)
-    assert body is not None
-    assert html.unescape(re.sub(r"<[^>]+>", "", body.group(1))) == payload.decode()
-    assert '<div class="heading"><span class="marker">## </span>Annual leave' in body.group(1)
+    body = _doc_text(_uploaded_page(writer, "leave.md", payload))
+    assert html.unescape(re.sub(r"<[^>]+>", "", body)) == payload.decode()
+    assert '<div class="heading"><span class="marker">## </span>Annual leave' in body
 
 
 def test_unknown_document_page_is_a_404_page(client: TestClient) -> None:
