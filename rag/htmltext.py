@@ -44,14 +44,15 @@ def _blocks(root: Any) -> list[tuple[str, str]]:
 
     out: list[tuple[str, str]] = []
     inline: list[str] = []
-    kind = "text"
+    kind, bullet = "text", ""
+    numbers: dict[int, int] = {}  # an <ol>'s items so far, by the list's id
 
     def flush() -> None:
         nonlocal kind
         line = " ".join("".join(inline).split())
         inline.clear()
         if line:  # an empty flush keeps the kind: "<li><p>text</p></li>" is still an item
-            out.append((kind, f"- {line}" if kind == "item" else line))
+            out.append((kind, f"{bullet}{line}" if kind == "item" else line))
             kind = "text"
 
     stack: list[Any] = [root]
@@ -90,11 +91,23 @@ def _blocks(root: Any) -> list[tuple[str, str]]:
         if name in _BLOCKS:
             flush()
             if name == "li":
-                kind = "item"
+                kind, bullet = "item", _bullet(node, numbers)
             stack.append(None)
         stack.extend(reversed(node.contents))
     flush()
     return out
+
+
+def _bullet(item: Any, numbers: dict[int, int]) -> str:
+    """The marker of a list item: its number in an ordered list ("3. ", counting from the list's `start`), else "- "."""
+    parent = item.parent
+    if parent is None or parent.name != "ol":
+        return "- "
+    if id(parent) not in numbers:
+        start = str(parent.get("start", "1"))
+        numbers[id(parent)] = (int(start) if start.lstrip("-").isdigit() else 1) - 1
+    numbers[id(parent)] += 1
+    return f"{numbers[id(parent)]}. "
 
 
 def _join(blocks: list[tuple[str, str]]) -> str:

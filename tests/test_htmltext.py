@@ -28,3 +28,8 @@ def test_html_text_keeps_a_table_row_on_one_line_and_a_list_with_its_lead_in() -
 def test_html_text_fences_preformatted_code_and_keeps_its_lines() -> None:
     _, text = html_text("<p>To undo the last run:</p><pre><code>shelfsort undo --last\nshelfsort status\n</code></pre>")
     assert text == "To undo the last run:\n\n```\nshelfsort undo --last\nshelfsort status\n```"
+
+
+def test_html_text_numbers_the_items_of_an_ordered_list() -> None:
+    _, text = html_text('<ol><li>E-mail us.</li><li>Pack it <b>well</b>.</li></ol><ol start="7"><li>Wait.</li></ol>')
+    assert text == "1. E-mail us.\n2. Pack it well.\n7. Wait."
