@@ -22,10 +22,10 @@ _TERMINAL = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 MAX_SENTENCE_WORDS = 80
 # Bump whenever the same file would be read or cut differently: indexes record it, and one made by another version is
-# rebuilt. 11: titles; HTML keeps inline markup in its sentence, table rows, numbered lists, code lines and headings;
-# numbered headings, headings in capitals, chapters, code blocks; hanging indents; lines that run on; PDF page headers
-# and footers, ligatures.
-SPLITTER_VERSION = 11
+# rebuilt. 12: titles; HTML keeps inline markup in its sentence, table rows with their headers, numbered lists, code
+# lines and headings; numbered headings, headings in capitals, chapters, code blocks; hanging indents; lines that run
+# on; PDF page headers and footers, ligatures.
+SPLITTER_VERSION = 12
 MAX_SENTENCE_CHARS = 1000
 
 

@@ -1,8 +1,8 @@
 """HTML to plain text for indexing: visible text only, inline markup kept inside its sentence, structure kept as lines.
 
-Headings become Markdown headings ("## Warranty") so they are never quoted as answers, list items become "- "
-lines, a table row becomes one line of cells joined by " | " so a value stays beside its label, and preformatted
-code is fenced with ``` so each of its lines stands alone.
+Headings become Markdown headings ("## Warranty") so they are never quoted as answers, list items become "- " or
+numbered lines, a table row becomes one line of cells joined by " | " so a value stays beside its label and its
+column's header (`table_lines`), and preformatted code is fenced with ``` so each of its lines stands alone.
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ def html_text(html: str) -> tuple[str, str]:
 
 
 def _blocks(root: Any) -> list[tuple[str, str]]:
-    """The page's text as (kind, line) pairs in reading order; kind is "text", "item", "row", "code" or "heading"."""
+    """The page's text as (kind, line) pairs in reading order; kind is "text", "item", "table" (a table's first row),
+    "row", "code" or "heading"."""
     from bs4 import NavigableString, Tag
     from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
@@ -74,16 +75,15 @@ def _blocks(root: Any) -> list[tuple[str, str]]:
             if code:
                 out.append(("code", f"```\n{code}\n```"))
             continue
-        if name in _HEADINGS or name == "tr":
+        if name == "table":
             flush()
-            if name == "tr":
-                cells = [" ".join(c.get_text(" ").split()) for c in node.find_all(["td", "th"], recursive=False)]
-                line = TABLE_CELL.join(c for c in cells if c)
-            else:
-                text = " ".join(node.get_text(" ").split())
-                line = f"{'#' * _HEADINGS[name]} {text}" if text else ""
-            if line:
-                out.append(("row" if name == "tr" else "heading", line))
+            out.extend(("row" if i else "table", line) for i, line in enumerate(table_lines(node)))  # "table": a first row
+            continue
+        if name in _HEADINGS:
+            flush()
+            text = " ".join(node.get_text(" ").split())
+            if text:
+                out.append(("heading", f"{'#' * _HEADINGS[name]} {text}"))
             continue
         if name == "br":
             flush()
@@ -96,6 +96,32 @@ def _blocks(root: Any) -> list[tuple[str, str]]:
         stack.extend(reversed(node.contents))
     flush()
     return out
+
+
+def table_lines(table: Any) -> list[str]:
+    """A table's rows as lines of cells joined by " | "; with a header row and three columns or more, each value
+    after the first carries its column's header, so a row reads on its own.
+
+    >>> from bs4 import BeautifulSoup
+    >>> t = "<table><tr><th>Region</th><th>Up to 2 kg</th><th>Days</th></tr><tr><td>Ireland</td><td>12.50</td><td>4</td></tr></table>"
+    >>> table_lines(BeautifulSoup(t, "html.parser").table)
+    ['Region | Up to 2 kg | Days', 'Ireland | Up to 2 kg: 12.50 | Days: 4']
+    """
+    rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]  # not the rows of a nested table
+    header: list[str] = []
+    lines: list[str] = []
+    for tr in rows:
+        cells = tr.find_all(["td", "th"], recursive=False)
+        texts = [" ".join(c.get_text(" ").split()) for c in cells]
+        if not any(texts):
+            continue
+        is_header = all(c.name == "th" for c in cells) or tr.find_parent("thead") is not None
+        if not header and is_header and not lines:
+            header = texts
+        elif len(header) == len(texts) >= 3:
+            texts = texts[:1] + [f"{h}: {t}" if h and t else t for h, t in zip(header[1:], texts[1:], strict=True)]
+        lines.append(TABLE_CELL.join(t for t in texts if t))
+    return lines
 
 
 def _bullet(item: Any, numbers: dict[int, int]) -> str:
@@ -118,7 +144,7 @@ def _join(blocks: list[tuple[str, str]]) -> str:
     prev: tuple[str, str] | None = None
     for kind, line in blocks:
         if prev is not None:
-            together = kind in ("item", "row") and (prev[0] == kind or prev[1].endswith(":"))
+            together = kind == "row" or (kind in ("item", "table") and (prev[0] == kind or prev[1].endswith(":")))
             parts.append("\n" if together else "\n\n")
         parts.append(line)
         prev = (kind, line)

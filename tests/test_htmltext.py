@@ -33,3 +33,14 @@ def test_html_text_fences_preformatted_code_and_keeps_its_lines() -> None:
 def test_html_text_numbers_the_items_of_an_ordered_list() -> None:
     _, text = html_text('<ol><li>E-mail us.</li><li>Pack it <b>well</b>.</li></ol><ol start="7"><li>Wait.</li></ol>')
     assert text == "1. E-mail us.\n2. Pack it well.\n7. Wait."
+
+
+def test_html_text_labels_each_value_of_a_wide_table_with_its_column_header() -> None:
+    _, text = html_text(
+        "<table><thead><tr><th>Region</th><th>Up to 2 kg</th><th>2 kg to 10 kg</th></tr></thead>"
+        "<tbody><tr><td>Republic of Ireland</td><td>£12.50</td><td>£22.00</td></tr></tbody></table>"
+        "<table><tr><td>Weight</td><td>480 g</td></tr></table>"
+    )
+    assert text == (
+        "Region | Up to 2 kg | 2 kg to 10 kg\nRepublic of Ireland | Up to 2 kg: £12.50 | 2 kg to 10 kg: £22.00\n\nWeight | 480 g"
+    )
