@@ -78,7 +78,7 @@ def candidates(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, in
     for sid in ids:
         seq = _sentence_tokens(index, sid)
         text = index.sentence_text(sid)
-        toks = set(seq) | place_tokens(info, text) | life_tokens(text)
+        toks = _context_tokens(index, info, sid)
         has_prev = sid > 0 and t.sent_doc[sid - 1] == t.sent_doc[sid]
         prev = _context_tokens(index, info, sid - 1) if has_prev else set()
         p_rank, p_dense, p_lex = best[sid]

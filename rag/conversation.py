@@ -12,7 +12,6 @@ from rag.places import countries_in
 
 _PRONOUN = re.compile(r"\b(he|she|him|his|her|hers|they|them|their|theirs|it|its|this|that|these|those|there)\b", re.I)
 _PERSONAL = {"he", "she", "him", "his", "her", "hers"}
-_POSSESSIVE = {"his", "her", "their", "its"}
 _INITIALS = re.compile(r"(?:[A-Za-z]\.)+")
 FOLLOW_UP_DEPTH = 3  # how many follow-ups back a subject is carried
 _CITATION = re.compile(r"\s*\[\d+\]")
@@ -178,7 +177,7 @@ def _substitute(question: str, match: re.Match[str], entity: str) -> str:
     after = question[match.end() :]
     # "her" is possessive before a noun ("her plan") and an object otherwise ("about her").
     her_possessive = lowered == "her" and bool(re.match(r"\s+[a-z]", after)) and not re.match(r"\s+(about|to|with|for)\b", after)
-    replacement = f"{entity}'s" if her_possessive or lowered in _POSSESSIVE - {"her"} else entity
+    replacement = f"{entity}'s" if her_possessive or lowered == "his" else entity
     if lowered == "there":  # "What happened there?" -> "What happened in Riyadh?"
         replacement = f"in {entity}"
     return question[: match.start()] + replacement + after

@@ -44,7 +44,9 @@ def is_heading(text: str, start: int, end: int) -> bool:
     line = text[start:end]
     if _MARKDOWN_HEADING.match(line) or line.startswith(_FENCE):
         return True
-    if _SECTION.match(line) and len(line.split()) <= CAPITALS_MAX_WORDS and line[-1] not in ".!?" and _own_line(text, start, end):
+    before, after = _line_ends(text, start, end)
+    own_line = (before < 0 or text[before] == "\n") and (after == len(text) or text[after] in "\n\r")
+    if _SECTION.match(line) and len(line.split()) <= CAPITALS_MAX_WORDS and line[-1] not in ".!?" and own_line:
         return True
     number = _NUMBERED.match(line)
     body = line[number.end() :] if number else line
@@ -53,10 +55,9 @@ def is_heading(text: str, start: int, end: int) -> bool:
     capitals = body.isupper() and sum(ch.isalpha() for ch in body) >= 4  # "MINUTES OF THE BOARD OF TRUSTEES"
     if len(body.split()) > (CAPITALS_MAX_WORDS if capitals else HEADING_MAX_WORDS):
         return False
-    if not _own_line(text, start, end):
+    if not own_line:
         return False
     # A numbered line is a heading only alone in its paragraph; in a run of lines it is a list item.
-    before, after = _line_ends(text, start, end)
     return number is None or (_blank_before(text, before) and (after >= len(text) - 1 or text.startswith("\n\n", after)))
 
 
@@ -68,12 +69,6 @@ def _line_ends(text: str, start: int, end: int) -> tuple[int, int]:
     while after < len(text) and text[after] in " \t":
         after += 1
     return before, after
-
-
-def _own_line(text: str, start: int, end: int) -> bool:
-    """True when nothing but spaces shares the span's line."""
-    before, after = _line_ends(text, start, end)
-    return (before < 0 or text[before] == "\n") and (after == len(text) or text[after] in "\n\r")
 
 
 def _blank_before(text: str, newline: int) -> bool:

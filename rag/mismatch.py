@@ -101,7 +101,8 @@ _DIMENSIONS: dict[str, str] = {
 # "How heavy", "how tall", ...: the adjective names the dimension ("how long" may be a time, so it is not here);
 # a temperature or a boiling point wants degrees.
 _HOW_ADJECTIVE = re.compile(
-    r"\bhow (heavy|tall|high|wide|deep|far|hot|cold|warm)\b|\b(?:temperature|(?:boiling|melting|freezing) point)s?\b", re.I
+    r"\bhow (?P<adjective>heavy|tall|high|wide|deep|far|hot|cold|warm)\b|\b(?:temperature|(?:boiling|melting|freezing) point)s?\b",
+    re.I,
 )
 _ADJECTIVE_DIMENSION = {
     "heavy": "mass", **dict.fromkeys(("tall", "high", "wide", "deep", "far"), "distance"),
@@ -160,7 +161,8 @@ def unit_missing(question: str, sentence: str) -> bool:
         return not _holds(sentence, _MONEY_WORDS)
     adjective = _HOW_ADJECTIVE.search(question)
     if adjective:
-        return not _holds(sentence, _DIMENSIONS[_ADJECTIVE_DIMENSION.get((adjective.group(1) or "").lower(), "temperature")])
+        named = adjective.group("adjective")
+        return not _holds(sentence, _DIMENSIONS[_ADJECTIVE_DIMENSION[named.lower()] if named else "temperature"])
     m = _HOW_MANY.search(question)
     if not m:
         return False
