@@ -85,8 +85,11 @@ def is_enumerator(text: str, dot: int) -> bool:
     >>> is_enumerator("1. Attendance", 1), is_enumerator("## 2. Purpose", 4), is_enumerator("It cost 1. Then", 9)
     (True, True, False)
     """
-    line_start = text.rfind("\n", 0, dot) + 1
-    return dot - line_start <= 12 and _ENUMERATOR.fullmatch(text, line_start, dot) is not None
+    # Look back no further than 12 characters, as far as such a line may start: a 4 MB line has many full stops.
+    newline = text.rfind("\n", max(0, dot - 13), dot)
+    if newline == -1 and dot > 12:
+        return False
+    return _ENUMERATOR.fullmatch(text, newline + 1, dot) is not None
 
 
 def line_breaks(text: str, start: int, end: int) -> list[int]:
