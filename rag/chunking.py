@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.lines import is_enumerator, is_heading, line_breaks
+from rag.lines import in_column_row, is_enumerator, is_heading, line_breaks
 
 # Words after which a full stop does not end a sentence.
 ABBREVIATIONS = frozenset(
@@ -25,7 +25,7 @@ MAX_SENTENCE_WORDS = 80
 # rebuilt. 12: titles; HTML keeps inline markup in its sentence, table rows with their headers, numbered lists, code
 # lines and headings; numbered headings, headings in capitals, chapters, code blocks; hanging indents; lines that run
 # on; PDF page headers and footers, ligatures.
-SPLITTER_VERSION = 12
+SPLITTER_VERSION = 13
 MAX_SENTENCE_CHARS = 1000
 
 
@@ -77,6 +77,8 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
             continue
         nxt = _next_visible(text, cut, end)
         if nxt is None or _is_abbreviation(text, match.start()) or is_enumerator(text, match.start()):
+            continue
+        if text.startswith("  ", cut) and in_column_row(text, cut):  # a table cell ends "No." or "Done."
             continue
         if nxt.isupper() or nxt.isdigit() or nxt in "\"'\u201c\u2018([*-#":
             cuts.append(cut)

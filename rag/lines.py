@@ -17,11 +17,18 @@ RUN_ON_WORDS = frozenset(
 CAPITALS_MAX_WORDS = 10  # a line in capitals is a heading up to this many words
 _MARKDOWN_HEADING = re.compile(r"#{1,6}\s")
 _NUMBERED = re.compile(r"\d{1,3}[.)]\s+")
+_SUBSECTION = re.compile(r"\d{1,3}(?:\.\d{1,3})+\.?[ \t]+")  # "6.1 ", a section's number, never a list item's
+RUN_IN_MAX_WORDS = 6
 _ENUMERATOR = re.compile(r"[ \t]*(?:#{1,6}[ \t]+)?\d{1,3}")
 _CLOSING = ".!?:;,\u2026\"\u201d)"
 _FINAL = (".", "!", "?", "\u2026", "\"", "\u201d", ")")
 _INNER_END = re.compile(r"[a-z\d)][.!?][\"'\u201d\u2019)]*\s+[A-Z]")
 _FENCE = ("```", "~~~")
+# A plain-text table: cells parted by runs of spaces ("A3   Place order   Deputy Clerk   21 Jan 2025"), not by the
+# two spaces some writers put after a full stop; a rule line of dashes under its header.
+_COLUMN_GAP = re.compile(r"[^\s.!?:;,] {2,}(?=\S)|\t+(?=\S)")
+_RULE = re.compile(r"[ \t]*[-=+|]{3,}(?:[ \t]+[-=+|]{3,})*[ \t]*")
+COLUMN_ROW_MAX = 300  # no table row is longer; a longer line is prose
 _SECTION = re.compile(r"(?:chapter|part|section|appendix|annex|book|volume)(?:\s+(?:[\d.]+|[IVXLC]+|[A-Z])\b|\s*:)", re.I)
 # Hard-wrapped text: at least this many lines, wrapped at a width in this range, and a line this close to the width
 # is a wrapped one.
@@ -33,21 +40,29 @@ WRAPPED_SHARE = 0.8
 def is_heading(text: str, start: int, end: int) -> bool:
     """True when `text[start:end]` is a heading: a Markdown one (or a code fence), a line of its own opening with
     "Chapter", "Appendix", "Part", ..., or one of a few words (more in capitals) with no closing punctuation,
-    numbered ("1. Attendance") when alone in its paragraph.
+    numbered ("1. Attendance") when alone in its paragraph, or a section's number and a few words opening a line
+    ("6.1 Play equipment.", a run-in heading).
 
     Headings are context, never answers; in text from HTML or PDF they are short lines ("Warranty", "Early life").
     A table row ("Weight | 480 g") is data, not a heading.
     >>> t = "## Leave\\nWarranty\\nLinux is not officially supported\\nSee below.\\n\\n2. Budget\\n\\nWeight | 480 g\\nTHE BOARD OF TRUST"
     >>> [is_heading(t, m.start(), m.end()) for m in re.finditer(r"[^\\n]+", t)]
     [True, True, False, False, True, False, True]
+    >>> t = "6.1 Play areas. The swings were replaced."
+    >>> is_heading(t, 0, 15), is_heading(t, 16, len(t))
+    (True, False)
     """
     line = text[start:end]
     if _MARKDOWN_HEADING.match(line) or line.startswith(_FENCE):
         return True
     before, after = _line_ends(text, start, end)
-    own_line = (before < 0 or text[before] == "\n") and (after == len(text) or text[after] in "\n\r")
+    at_line_start = before < 0 or text[before] == "\n"
+    own_line = at_line_start and (after == len(text) or text[after] in "\n\r")
     if _SECTION.match(line) and len(line.split()) <= CAPITALS_MAX_WORDS and line[-1] not in ".!?" and own_line:
         return True
+    run_in = _SUBSECTION.match(line)
+    if run_in and at_line_start and line.endswith(".") and len(line[run_in.end() :].split()) <= RUN_IN_MAX_WORDS:
+        return True  # a run-in heading: "6.1 Play equipment at Kingsmead. The existing equipment had failed ..."
     number = _NUMBERED.match(line)
     body = line[number.end() :] if number else line
     if not body or body[-1] in _CLOSING or not body[0].isupper() or TABLE_CELL in body:
@@ -92,12 +107,35 @@ def is_enumerator(text: str, dot: int) -> bool:
     return _ENUMERATOR.fullmatch(text, newline + 1, dot) is not None
 
 
+def is_column_row(line: str) -> bool:
+    """True for a row of a plain-text table: three or more cells parted by runs of spaces or tabs, or a rule line.
+
+    >>> is_column_row("   A1   Request a speed survey   Town Clerk   31 Jan 2025"), is_column_row("   ---  ------")
+    (True, True)
+    >>> is_column_row("It rained.  Then it stopped.  We left."), is_column_row("Proposed: Cllr Lamb   Seconded: Cllr Wu")
+    (False, False)
+    """
+    if len(line) > COLUMN_ROW_MAX or not line.strip():
+        return False
+    return _RULE.fullmatch(line) is not None or len(_COLUMN_GAP.findall(line.strip())) >= 2
+
+
+def in_column_row(text: str, pos: int) -> bool:
+    """True when `pos` is inside a line of a plain-text table (`is_column_row`); reads at most one row's length."""
+    start = text.rfind("\n", max(0, pos - COLUMN_ROW_MAX), pos) + 1
+    end = text.find("\n", pos, pos + COLUMN_ROW_MAX)
+    if (start == 0 and pos > COLUMN_ROW_MAX) or (end == -1 and len(text) - pos > COLUMN_ROW_MAX):
+        return False
+    return is_column_row(text[start : len(text) if end == -1 else end])
+
+
 def line_breaks(text: str, start: int, end: int) -> list[int]:
     """Newlines that end a sentence: after blank lines, headings, list items, table rows or short lines.
 
     A lone newline inside running prose (hard-wrapped text, PDFs) does not split; in hard-wrapped text a line
     is wrapped, however few its words, when it fills the width or the next line's first word would not have fit.
-    An indented line that is no list item goes on the line before it (a list item's hanging indent).
+    An indented line that is no list item goes on the line before it (a list item's hanging indent). Each row of a
+    plain-text table stands alone, but for the indented line that goes on a row's last cell.
     """
     cuts: list[int] = []
     width = wrap_width(text[start:end])
@@ -118,7 +156,8 @@ def line_breaks(text: str, start: int, end: int) -> list[int]:
         wrapped = width is not None and (
             len(line) >= WRAPPED_SHARE * width or len(text[line_start:pos].rstrip()) + 1 + len(next_word) > width
         )
-        hanging = next_line[:1] in (" ", "\t") and next_line.strip() and not BLOCK_START.match(next_line)
+        row, next_row = is_column_row(text[line_start:pos]), is_column_row(next_line)
+        hanging = next_line[:1] in (" ", "\t") and next_line.strip() and not BLOCK_START.match(next_line) and not next_row
         held = hanging or runs_on(line, next_word)
         if (
             not line
@@ -126,6 +165,8 @@ def line_breaks(text: str, start: int, end: int) -> list[int]:
             or BLOCK_START.match(following)
             or TABLE_CELL in line
             or TABLE_CELL in next_line
+            or next_row
+            or (row and not hanging)
             or (not hanging and BLOCK_START.match(line))
             # A wrapped line ends no sentence by itself: a full stop before it still does (split_sentences).
             or (not wrapped and not held and _short_or_finished(line, next_word))

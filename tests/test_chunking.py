@@ -52,6 +52,24 @@ def test_table_rows_are_sentences_of_their_own() -> None:
     assert _texts(text) == text.split("\n")
 
 
+def test_plain_text_table_rows_are_sentences_of_their_own() -> None:
+    rows = [
+        "   No.  Action                             Owner          Due",
+        "   ---  ---------------------------------  -------------  -----------",
+        "   A1   Request a speed survey             Town Clerk     31 Jan 2025",
+        "   A4   Send response to Bridge Street     Cllr Lamb      7 Feb 2025\n        consultation",
+        "   A5   Convene lights working group       Cllr Gallacher 28 Feb 2025",
+    ]
+    text = "Members agreed the actions below, which the Clerk will track and report on\n" + "\n".join(rows) + "\n"
+    assert _texts(text) == [
+        "Members agreed the actions below, which the Clerk will track and report on", *(r.strip() for r in rows)
+    ]
+
+
+def test_two_spaces_after_full_stops_make_no_table() -> None:
+    assert _texts("It rained.  Then it stopped.  We went home.") == ["It rained.", "Then it stopped.", "We went home."]
+
+
 def test_split_sentences_joins_hard_wrapped_prose() -> None:
     text = "The committee reviewed the proposal in detail and decided that\nthe budget should grow next year."
     assert _texts(text) == ["The committee reviewed the proposal in detail and decided that\nthe budget should grow next year."]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rag.lines import is_enumerator, is_heading, runs_on, wrap_width
+from rag.lines import is_column_row, is_enumerator, is_heading, runs_on, wrap_width
 
 
 def _headings(text: str) -> list[bool]:
@@ -23,6 +23,21 @@ def test_a_line_in_capitals_is_a_heading_up_to_ten_words() -> None:
 def test_a_numbered_line_is_a_heading_only_alone_in_its_paragraph() -> None:
     assert _headings("1. Attendance\n\nPresent: six trustees.") == [True, False]
     assert _headings("1. Open Settings\n2. Choose Wi-Fi\n3. Press Save") == [False, False, False]
+
+
+def test_a_section_number_and_a_few_words_opening_a_line_are_a_run_in_heading() -> None:
+    text = "6.1 Play equipment at Kingsmead. The old swings failed.\n6.2 Allotments. There are 37 names on the list.\n"
+    spans = [(0, 32), (33, 55), (56, 71), (72, len(text) - 1)]
+    assert [is_heading(text, a, b) for a, b in spans] == [True, False, True, False]
+    assert not is_heading("2. Mix the flour. Then bake it.", 0, 17)  # a list step, not a section
+
+
+def test_plain_text_table_rows_and_rules_are_column_rows_prose_is_not() -> None:
+    assert is_column_row("A3   Place order with Brackenwood Play Ltd   Deputy Clerk    21 Jan 2025")
+    assert is_column_row("---  -----------  -----") and is_column_row("Name\tRole\tStart")
+    assert not is_column_row("It rained.  Then it stopped.  We went home.")
+    assert not is_column_row("Proposed: Cllr Lamb   Seconded: Cllr Wierzbicki")
+    assert not is_column_row("word   " * 100)  # longer than any table row
 
 
 def test_a_table_row_is_no_heading() -> None:
