@@ -147,6 +147,7 @@ def main() -> None:
     parser.add_argument("--weight", type=float, action="append", help="sample weight of each set (default 1)")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--target-false-abstention", type=float, default=0.10)
+    parser.add_argument("--rank-sets", type=int, help="fit the ranking on the first N sets only (default: all); the rest teach abstention")
     args = parser.parse_args()
     weights = (args.weight or []) + [1.0] * len(args.sets)
     rows: list[Row] = []
@@ -160,10 +161,11 @@ def main() -> None:
     groups = sorted({r.group for r in rows})
     fold_of = {g: i % args.folds for i, g in enumerate(np.random.default_rng(0).permutation(groups))}
     fold = np.array([fold_of[r.group] for r in rows])
+    ranks = np.array([args.rank_sets is None or int(r.group.split(":")[0]) < args.rank_sets for r in rows])
     top1, top2, logits = np.zeros(len(rows)), np.zeros((len(rows), len(MARGINS))), np.zeros(len(rows))
     for k in range(args.folds):
         train = fold != k
-        w = fit_ranker([r for r, t in zip(rows, train) if t])
+        w = fit_ranker([r for r, t in zip(rows, train & ranks) if t])
         qx = np.array([question_features(rescored(r, w), r.info, r.index) for r in rows])
         aw, ab = fit_abstainer(qx[train], y[train], sample_w[train])
         logits[~train] = _gated(qx[~train], aw, ab)
@@ -179,9 +181,11 @@ def main() -> None:
         with_second = " ".join(f"{top2[sn, j].mean():.3f}" for j in range(len(MARGINS)))
         print(f"  set {n} ({sn.sum()} answerable): top-1 {top1[sn].mean():.3f}, with the runner-up per margin {with_second}")
     print(f"abstention AUC (first set) {roc_auc_score(y[first_set], logits[first_set]):.3f}")
+    per_set = [np.array([r.group.startswith(f"{n}:") for r in rows]) for n in range(len(args.sets))]
+    print("  per set: " + " ".join(f"{roc_auc_score(y[m], logits[m]):.3f}" if len(set(y[m])) > 1 else "n/a" for m in per_set))
     t = float(np.quantile(logits[sel], args.target_false_abstention))
     print(f"at {args.target_false_abstention:.0%} false abstention: unanswerable abstained {np.mean(logits[first_set & ~y] < t):.3f}")
-    w = fit_ranker(rows)
+    w = fit_ranker([r for r, t in zip(rows, ranks) if t])
     qx = np.array([question_features(rescored(r, w), r.info, r.index) for r in rows])
     aw, ab = fit_abstainer(qx, y, sample_w)
     full = _gated(qx, aw, ab)
