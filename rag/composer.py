@@ -21,7 +21,7 @@ from rag.features import (
 )
 from rag.index import LoadedIndex
 from rag.lexical import tokens
-from rag.lines import BULLET, is_heading
+from rag.lines import is_heading, quote_bounds
 from rag.mismatch import has_negation, number_conflict, opposites, unit_missing
 from rag.retrieval import Hit
 from rag.schema import Citation
@@ -189,8 +189,7 @@ def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int, second_
     for n, (cand, limit) in enumerate(chosen, start=1):
         doc = index.sentence_doc(cand.sentence_id)
         start, end = int(index.tables.sent_start[cand.sentence_id]), int(index.tables.sent_end[cand.sentence_id])
-        bullet = BULLET.match(doc.text, start, end)
-        start = bullet.end() if bullet and bullet.end() < end else start  # "- Linux is ..." is quoted from "Linux"
+        start, end = quote_bounds(doc.text, start, end)  # "- Linux is ..." is quoted from "Linux"
         quote, cut = _clip(doc.text, start, end, limit)
         citations.append(Citation(n, doc.doc_id, doc.title, quote, start, cut, round(cand.score, 4)))
         parts.append(f"{quote}{' …' if cut < end else ''} [{n}]")

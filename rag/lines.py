@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 BLOCK_START = re.compile(r"\s*(#{1,6}\s|[-*+\u2022]\s|\d{1,3}[.)]\s|>|\|)")
-BULLET = re.compile(r"[-*+\u2022][ \t]+")  # a list item's marker: quotes start after it
+_BULLET = re.compile(r"[-*+\u2022][ \t]+")  # a list item's marker: quotes start after it
+_ROW_START = re.compile(r"\|[ \t]+")
+_ROW_END = re.compile(r"[ \t]+\|$")
 TABLE_CELL = " | "  # how the HTML loader joins a table row's cells; Markdown tables use it too
 HEADING_MAX_WORDS = 4
 # Lower-case words that no sentence, heading or list item ends on: a line ending on one goes on below.
@@ -105,6 +107,22 @@ def is_enumerator(text: str, dot: int) -> bool:
     if newline == -1 and dot > 12:
         return False
     return _ENUMERATOR.fullmatch(text, newline + 1, dot) is not None
+
+
+def quote_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """A sentence's span as it is quoted: without a list item's bullet or a Markdown table row's outer bars.
+
+    >>> t = "- Linux is supported\\n| 15:40 | Error rate peaks at 61%. |"
+    >>> [t[a:b] for a, b in (quote_bounds(t, 0, 20), quote_bounds(t, 21, len(t)))]
+    ['Linux is supported', '15:40 | Error rate peaks at 61%.']
+    """
+    bullet = _BULLET.match(text, start, end) or _ROW_START.match(text, start, end)
+    if bullet and bullet.end() < end:
+        start = bullet.end()
+    row_end = _ROW_END.search(text, start, end)
+    if row_end and row_end.start() > start:
+        end = row_end.start()
+    return start, end
 
 
 def is_column_row(line: str) -> bool:

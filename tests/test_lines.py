@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rag.lines import is_column_row, is_enumerator, is_heading, runs_on, wrap_width
+from rag.lines import is_column_row, is_enumerator, is_heading, quote_bounds, runs_on, wrap_width
 
 
 def _headings(text: str) -> list[bool]:
@@ -66,3 +66,12 @@ def test_a_line_ending_on_a_comma_or_a_small_word_or_before_lower_case_runs_on()
 def test_chapters_appendices_and_code_fences_are_headings() -> None:
     text = "Chapter 3: The Railway Years (1840-1899)\n\nAppendix: Some Notable Mayors of the Town\n\n```bash\n\nPart of the roof was mended"
     assert _headings(text) == [True, True, True, False]
+
+
+def test_a_quote_leaves_out_a_bullet_and_a_markdown_rows_outer_bars() -> None:
+    text = "- Linux is supported\n| 15:40 | Error rate peaks at 61%. |\n| Outage | 2 hours |"
+    spans = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+    assert [text[slice(*quote_bounds(text, a, b))] for a, b in spans] == [
+        "Linux is supported", "15:40 | Error rate peaks at 61%.", "Outage | 2 hours"
+    ]
+    assert quote_bounds("|", 0, 1) == (0, 1)  # nothing left to quote: the span stays
