@@ -17,6 +17,7 @@ from rag.features import (
     matches,
     novelty,
     place_tokens,
+    unit_tokens,
     weighted_overlap,
 )
 from rag.index import LoadedIndex
@@ -225,10 +226,10 @@ def _sentence_tokens(index: LoadedIndex, sentence_id: int) -> tuple[str, ...]:
 
 
 def _context_tokens(index: LoadedIndex, info: QuestionInfo, sentence_id: int) -> set[str]:
-    """A sentence's tokens, plus the question's words for the countries it names in other words and "born"/"died"
-    for a life span in brackets."""
+    """A sentence's tokens, plus the question's words for the countries it names in other words, "born"/"died"
+    for a life span in brackets, and the words its unit symbols stand for ("kcal": calories)."""
     text = index.sentence_text(sentence_id)
-    return set(_sentence_tokens(index, sentence_id)) | place_tokens(info, text) | life_tokens(text)
+    return set(_sentence_tokens(index, sentence_id)) | place_tokens(info, text) | life_tokens(text) | unit_tokens(text)
 
 
 def _specific_share(info: QuestionInfo, toks: set[str]) -> float:

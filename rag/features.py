@@ -43,6 +43,18 @@ _LOCATIVE_Q = re.compile(
 _BRACKETS = re.compile(r"\(([^()]{4,160})\)")  # bounded: this runs on every candidate sentence of every question
 _LIFESPAN = re.compile(r"\bborn\b|\bb\.\s|\d{3,4}\s*[-\u2013\u2014]\s*(?:c\.\s*)?[^()]{0,40}?\d{3,4}")
 LIFE_TOKENS = frozenset(tokens("born birth died death"))
+# A value's unit stands for the words a question asks it with: "How many calories?" of "342 kcal", "How heavy?" of
+# "480 g", "What proportion?" of "61%". Symbols only: a unit written out is a word the question can match already.
+_UNIT_WORDS = (
+    (re.compile(r"\d\s?(?:kcal|cal)\b"), "calories energy"),
+    (re.compile(r"\d\s?(?:kg|g|mg|lbs?|oz)\b"), "weight weighs heavy"),
+    (re.compile(r"\d\s?%|\d\s?per ?cent\b"), "percentage proportion share"),
+    (re.compile(r"\d\s?(?:°|º|\u2103|\u2109)"), "temperature degrees hot"),
+    (re.compile(r"\d\s?(?:mph|km/h|kph)\b"), "speed fast"),
+    (re.compile(r"\d\s?(?:km|cm|mm|mi)\b"), "distance length long far"),
+    (re.compile(r"\d\s?(?:[KMGT]B|[KMG]bps|Mbit/s)\b"), "size speed"),
+)
+_UNIT_TOKENS = tuple((pattern, frozenset(tokens(words))) for pattern, words in _UNIT_WORDS)
 _PLACE_Q = re.compile(r"\bwhere\b|\bwhich (?:country|city|place|nation|state)\b|\bin what (?:country|city|place)\b", re.I)
 
 
@@ -114,6 +126,17 @@ def life_tokens(sentence: str) -> frozenset[str]:
     if "(" not in sentence:
         return frozenset()
     return LIFE_TOKENS if any(_LIFESPAN.search(m.group(1)) for m in _BRACKETS.finditer(sentence)) else frozenset()
+
+
+def unit_tokens(sentence: str) -> frozenset[str]:
+    """The words a sentence's unit symbols stand for ("kcal": calories), as tokens.
+
+    >>> sorted(unit_tokens("Energy | 342 kcal")), sorted(unit_tokens("Weight | 480 g"))
+    (['calori', 'energi'], ['heavi', 'weigh', 'weight'])
+    >>> unit_tokens("The 5G network opened.")
+    frozenset()
+    """
+    return frozenset(t for pattern, stems in _UNIT_TOKENS if pattern.search(sentence) for t in stems)
 
 
 def kind_match(info: QuestionInfo, sentence: str) -> float:

@@ -106,6 +106,22 @@ def test_ask_abstains_when_the_question_asks_the_opposite_of_the_text(
     assert engine.ask("How many ships did the smallest harbour handle?").abstained
 
 
+def test_ask_finds_a_value_given_with_a_unit_symbol(docs_and_index: tuple[Path, Path], embedder: Embedder) -> None:
+    engine = _engine_over(
+        "<html><body><h2>Serving</h2><p>Cut the cake into 10 slices with a hot knife. Serve each slice warm with a spoon"
+        " of cream. A slice keeps for two days in a tin.</p><h2>Nutrition</h2>"
+        "<p>Approximate values per slice, based on 10 slices.</p>"
+        "<table><tr><th>Nutrient</th><th>Per slice</th></tr><tr><td>Energy</td><td>342 kcal</td></tr>"
+        "<tr><td>Fat</td><td>21.5 g</td></tr><tr><td>Protein</td><td>4.8 g</td></tr></table></body></html>",
+        docs_and_index,
+        embedder,
+        "cake.html",
+    )
+    answer = engine.ask("How many calories are in one slice?")
+    assert not answer.abstained
+    assert "Energy | 342 kcal" in [c.quote for c in answer.citations]
+
+
 def test_ask_never_quotes_a_markdown_heading(docs_and_index: tuple[Path, Path], embedder: Embedder) -> None:
     engine = _engine_over(
         "# Team handbook\n\n## Working hours\n\nCore hours are 10:00 to 16:00 in your own time zone.\n\n"

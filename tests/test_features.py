@@ -11,6 +11,7 @@ from rag.features import (
     place_tokens,
     question_info,
     type_match,
+    unit_tokens,
     weighted_overlap,
 )
 from rag.lexical import tokens
@@ -83,3 +84,12 @@ def test_hosting_or_taking_place_asks_for_the_country_as_a_place() -> None:
     assert country_match(hosts, "The envoys will meet in Oman next week.") == 1.0
     assert country_match(hosts, "The envoys will discuss the Yemen war.") == 0.5
     assert not question_info("Which country sent the most envoys?").locative
+
+
+def test_a_unit_symbol_stands_for_the_words_a_question_asks_it_with() -> None:
+    assert set(tokens("calories")) <= unit_tokens("Energy | 342 kcal")
+    assert set(tokens("heavy weight")) <= unit_tokens("Weight | 480 g")
+    assert set(tokens("proportion")) <= unit_tokens("Error rate peaks at 61%.")
+    assert set(tokens("temperature")) <= unit_tokens("Bake at 180°C for 45 minutes.")
+    assert unit_tokens("The 5G network opened in 2020.") == frozenset()  # no unit after a number
+    assert unit_tokens("She won 3 games.") == frozenset()
