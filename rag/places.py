@@ -14,6 +14,8 @@ _PROPER = re.compile(r"[A-Z][\w.'\u2019-]*(?:\s+(?:of\s+(?:the\s+)?|and\s+)?[A-Z
 
 
 _INITIALS = re.compile(r"(?:[A-Z]\.)+[A-Z]?")
+# Everyday names the country data lacks ("customers in Britain", of a text that says "UK").
+_MORE_FORMS = {"Britain": "United Kingdom"}
 # Words that may stand before a country's name without making it a surname ("Eastern Ukraine", "The Gambia").
 _QUALIFIERS = frozenset(
     "the north south east west northern southern eastern western central greater upper lower inner outer mainland "
@@ -49,7 +51,7 @@ def _gazetteer() -> dict[str, str]:
             plain = _plain(form)
             if plain and plain.isascii() and plain[0].isupper():
                 forms.setdefault(plain, name)
-    return forms
+    return {**_MORE_FORMS, **forms}
 
 
 def _first_name_like(word: str) -> bool:

@@ -33,3 +33,8 @@ def test_countries_in_reads_a_country_after_a_first_name_as_a_surname() -> None:
 def test_countries_in_keeps_countries_after_qualifiers_acronyms_and_possessives() -> None:
     found = countries_in("Fighting in Eastern Ukraine, EU Russia sanctions and Putin's Russia worry King Abdullah of Jordan.")
     assert found.keys() == {"Ukraine", "Russia", "Jordan"}
+
+
+def test_countries_in_knows_everyday_names_the_data_lacks() -> None:
+    assert countries_in("Delivery is free for customers in Britain.") == {"United Kingdom": ("Britain",)}
+    assert countries_in("direct debit (UK only)") == {"United Kingdom": ("UK",)}
