@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.lines import in_column_row, is_enumerator, is_heading, line_breaks
+from rag.lines import in_column_row, is_enumerator, is_heading, is_list_item, line_breaks
 
 # Words after which a full stop does not end a sentence.
 ABBREVIATIONS = frozenset(
@@ -20,12 +20,14 @@ ABBREVIATIONS = frozenset(
 BEFORE_NUMBERS = frozenset({"no", "nos", "vol", "fig", "pp", "est"})
 _TERMINAL = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+SHORT_ITEM_WORDS = 12  # a list item this short counts as _SHORT_ITEM of a sentence in a chunk's size
+_SHORT_ITEM = 0.5
 MAX_SENTENCE_WORDS = 80
 # Bump whenever the same file would be read or cut differently: indexes record it, and one made by another version is
 # rebuilt. 12: titles; HTML keeps inline markup in its sentence, table rows with their headers, numbered lists, code
 # lines and headings; numbered headings, headings in capitals, chapters, code blocks; hanging indents; lines that run
 # on; PDF page headers and footers, ligatures.
-SPLITTER_VERSION = 13
+SPLITTER_VERSION = 14
 MAX_SENTENCE_CHARS = 1000
 
 
@@ -95,7 +97,8 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
 def chunk_sentences(sentences: list[Span], text: str, size: int, overlap: int, max_words: int) -> list[ChunkSpan]:
     """Group sentences into windows of at most `size` sentences and `max_words` words, overlapping by `overlap`.
 
-    Chunks never cross a blank-line paragraph break, so a chunk reads as one passage.
+    Chunks never cross a blank-line paragraph break, so a chunk reads as one passage; a short list item counts as
+    half a sentence, so a list stays with its lead-in ("We accept the following:").
 
     >>> t = "Cats purr. Dogs bark. Birds sing."
     >>> [(c.first, c.last) for c in chunk_sentences(split_sentences(t), t, 2, 1, 100)]
@@ -105,12 +108,14 @@ def chunk_sentences(sentences: list[Span], text: str, size: int, overlap: int, m
     for group in _paragraph_groups(sentences, text):
         i = 0
         while i < len(group):
-            j, words = i, 0
-            while j < len(group) and j - i < size:
-                n = len(text[sentences[group[j]].start : sentences[group[j]].end].split())
+            j, words, count = i, 0, 0.0
+            while j < len(group) and count < size:
+                sentence = text[sentences[group[j]].start : sentences[group[j]].end]
+                n = len(sentence.split())
                 if j > i and words + n > max_words:
                     break
                 words += n
+                count += _SHORT_ITEM if n <= SHORT_ITEM_WORDS and is_list_item(sentence) else 1.0
                 j += 1
             first, last = group[i], group[j - 1] + 1
             chunks.append(ChunkSpan(sentences[first].start, sentences[last - 1].end, first, last))
@@ -121,7 +126,8 @@ def chunk_sentences(sentences: list[Span], text: str, size: int, overlap: int, m
 
 
 def _paragraph_groups(sentences: list[Span], text: str) -> list[list[int]]:
-    """Indices of sentences grouped by paragraph; a paragraph of headings only joins the paragraph after it.
+    """Indices of sentences grouped by paragraph; a paragraph of headings only joins the paragraph after it, and a
+    list joins the paragraph ending in ":" that leads into it.
 
     A paragraph ends at a blank line, or at a line break right after a finished sentence (news and handbooks
     often put one paragraph on each line); a line break inside running prose does not end one. A heading alone
@@ -139,6 +145,10 @@ def _paragraph_groups(sentences: list[Span], text: str) -> list[list[int]]:
     for group in groups:
         if all(is_heading(text, sentences[i].start, sentences[i].end) for i in group):
             pending.extend(group)
+            continue
+        first = sentences[group[0]]
+        if merged and not pending and text[sentences[merged[-1][-1]].end - 1] == ":" and is_list_item(text[first.start : first.end]):
+            merged[-1].extend(group)  # a lead-in and its list: "We accept the following:" / "- Visa"
             continue
         merged.append(pending + group)
         pending = []

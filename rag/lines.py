@@ -19,6 +19,7 @@ RUN_ON_WORDS = frozenset(
 CAPITALS_MAX_WORDS = 10  # a line in capitals is a heading up to this many words
 _MARKDOWN_HEADING = re.compile(r"#{1,6}\s")
 _NUMBERED = re.compile(r"\d{1,3}[.)]\s+")
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-*+\u2022]|\d{1,3}[.)])[ \t]+")
 _SUBSECTION = re.compile(r"\d{1,3}(?:\.\d{1,3})+\.?[ \t]+")  # "6.1 ", a section's number, never a list item's
 RUN_IN_MAX_WORDS = 6
 _ENUMERATOR = re.compile(r"[ \t]*(?:#{1,6}[ \t]+)?\d{1,3}")
@@ -107,6 +108,15 @@ def is_enumerator(text: str, dot: int) -> bool:
     if newline == -1 and dot > 12:
         return False
     return _ENUMERATOR.fullmatch(text, newline + 1, dot) is not None
+
+
+def is_list_item(sentence: str) -> bool:
+    """True for a bulleted or numbered list item.
+
+    >>> is_list_item("- Visa"), is_list_item("2. Whisk the eggs."), is_list_item("A plain sentence.")
+    (True, True, False)
+    """
+    return _LIST_ITEM.match(sentence) is not None
 
 
 def quote_bounds(text: str, start: int, end: int) -> tuple[int, int]:

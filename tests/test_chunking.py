@@ -168,3 +168,19 @@ def test_chunk_sentences_joins_headings_to_the_paragraph_under_them() -> None:
 def test_chunk_sentences_keeps_a_document_of_headings_only() -> None:
     t = "# Handbook\n\n## Leave\n"
     assert [t[c.start : c.end] for c in chunk_sentences(split_sentences(t), t, 4, 1, 100)] == ["# Handbook\n\n## Leave"]
+
+
+def test_a_list_stays_in_one_chunk_with_its_lead_in() -> None:
+    t = (
+        "### What payment methods do you accept?\n\nWe accept the following:\n\n"
+        "- Visa\n- Mastercard\n- American Express\n- direct debit (UK only)\n\nWe do not accept cheques.\n"
+    )
+    chunks = [t[c.start : c.end] for c in chunk_sentences(split_sentences(t), t, 4, 1, 100)]
+    assert chunks[0].startswith("### What payment methods") and chunks[0].endswith("- direct debit (UK only)")
+    assert chunks[-1] == "We do not accept cheques."
+
+
+def test_a_paragraph_ending_in_a_colon_keeps_to_itself_before_prose() -> None:
+    t = "The rules are these:\n\nEvery employee gets 25 days. Unused days expire.\n"
+    chunks = [t[c.start : c.end] for c in chunk_sentences(split_sentences(t), t, 4, 1, 100)]
+    assert chunks == ["The rules are these:", "Every employee gets 25 days. Unused days expire."]
