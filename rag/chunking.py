@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.lines import in_column_row, is_enumerator, is_heading, is_list_item, line_breaks
+from rag.lines import in_column_row, in_short_cell, is_enumerator, is_heading, is_list_item, line_breaks
 
 # Words after which a full stop does not end a sentence.
 ABBREVIATIONS = frozenset(
@@ -27,7 +27,7 @@ MAX_SENTENCE_WORDS = 80
 # rebuilt. 12: titles; HTML keeps inline markup in its sentence, table rows with their headers, numbered lists, code
 # lines and headings; numbered headings, headings in capitals, chapters, code blocks; hanging indents; lines that run
 # on; PDF page headers and footers, ligatures.
-SPLITTER_VERSION = 14
+SPLITTER_VERSION = 15
 MAX_SENTENCE_CHARS = 1000
 
 
@@ -82,7 +82,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
             continue
         if text.startswith("  ", cut) and in_column_row(text, cut):  # a table cell ends "No." or "Done."
             continue
-        if nxt.isupper() or nxt.isdigit() or nxt in "\"'\u201c\u2018([*-#":
+        if (nxt.isupper() or nxt.isdigit() or nxt in "\"'\u201c\u2018([*-#") and not in_short_cell(text, match.start()):
             cuts.append(cut)
     cuts.extend(line_breaks(text, start, end))
     spans: list[Span] = []

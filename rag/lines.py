@@ -43,24 +43,30 @@ WRAPPED_SHARE = 0.8
 def is_heading(text: str, start: int, end: int) -> bool:
     """True when `text[start:end]` is a heading: a Markdown one (or a code fence), a line of its own opening with
     "Chapter", "Appendix", "Part", ..., or one of a few words (more in capitals) with no closing punctuation,
-    numbered ("1. Attendance") when alone in its paragraph, or a section's number and a few words opening a line
+    numbered ("1. Attendance") at the head of a paragraph with no list item under it, or a section's number and a few words opening a line
     ("6.1 Play equipment.", a run-in heading).
 
     Headings are context, never answers; in text from HTML or PDF they are short lines ("Warranty", "Early life").
-    A table row ("Weight | 480 g") is data, not a heading.
+    A table row ("Weight | 480 g") is data, not a heading, but for a header row; a rule line ("-----") is never an
+    answer either.
     >>> t = "## Leave\\nWarranty\\nLinux is not officially supported\\nSee below.\\n\\n2. Budget\\n\\nWeight | 480 g\\nTHE BOARD OF TRUST"
     >>> [is_heading(t, m.start(), m.end()) for m in re.finditer(r"[^\\n]+", t)]
     [True, True, False, False, True, False, True]
+    >>> t = "City | Staff | Opened\\nKrakow | Staff: 140 | Opened: 2019\\n\\n1. Release status\\nIt slipped a week."
+    >>> [is_heading(t, m.start(), m.end()) for m in re.finditer(r"[^\\n]+", t)]
+    [True, False, True, False]
     >>> t = "6.1 Play areas. The swings were replaced."
     >>> is_heading(t, 0, 15), is_heading(t, 16, len(t))
     (True, False)
     """
     line = text[start:end]
-    if _MARKDOWN_HEADING.match(line) or line.startswith(_FENCE):
+    if _MARKDOWN_HEADING.match(line) or line.startswith(_FENCE) or _RULE.fullmatch(line):
         return True
     before, after = _line_ends(text, start, end)
     at_line_start = before < 0 or text[before] == "\n"
     own_line = at_line_start and (after == len(text) or text[after] in "\n\r")
+    if TABLE_CELL in line:
+        return own_line and _is_header_row(line, _next_line(text, after))
     if _SECTION.match(line) and len(line.split()) <= CAPITALS_MAX_WORDS and line[-1] not in ".!?" and own_line:
         return True
     run_in = _SUBSECTION.match(line)
@@ -75,8 +81,26 @@ def is_heading(text: str, start: int, end: int) -> bool:
         return False
     if not own_line:
         return False
-    # A numbered line is a heading only alone in its paragraph; in a run of lines it is a list item.
-    return number is None or (_blank_before(text, before) and (after >= len(text) - 1 or text.startswith("\n\n", after)))
+    # A numbered line is a heading only at the head of its paragraph with no item under it; in a list it is an item.
+    return number is None or (_blank_before(text, before) and not _LIST_ITEM.match(_next_line(text, after)))
+
+
+def _next_line(text: str, newline: int) -> str:
+    """The line after the line break at `newline` (at most one table row's length of it)."""
+    if newline >= len(text):
+        return ""
+    start = newline + (2 if text.startswith("\r\n", newline) else 1)
+    return text[start : start + COLUMN_ROW_MAX].split("\n", 1)[0].rstrip("\r")
+
+
+def _is_header_row(line: str, next_line: str) -> bool:
+    """True for a table's header row: a Markdown rule line under it, or the next row's cells labelled with its cells
+    (the HTML loader writes "Staff: 140" under "Staff")."""
+    if _RULE.fullmatch(next_line):
+        return True
+    names = [c.strip() for c in line.strip().strip("|").split(TABLE_CELL.strip())]
+    cells = [c.strip() for c in next_line.strip().strip("|").split(TABLE_CELL.strip())]
+    return len(names) >= 3 and len(cells) == len(names) and all(c.startswith(f"{n}: ") for n, c in zip(names[1:], cells[1:]))
 
 
 def _line_ends(text: str, start: int, end: int) -> tuple[int, int]:
@@ -148,6 +172,30 @@ def is_column_row(line: str) -> bool:
     return _RULE.fullmatch(line) is not None or len(_COLUMN_GAP.findall(line.strip())) >= 2
 
 
+def in_short_cell(text: str, dot: int) -> bool:
+    """True when the full stop at `dot` closes one of a table cell's first two words ("Address: ul. Floriańska 3"):
+    an abbreviation, not a sentence's end. Reads at most one row's length around it.
+
+    >>> t = "Krakow | Address: ul. Floriańska 3 | Staff: 140"
+    >>> in_short_cell(t, t.index("ul.") + 2), in_short_cell("It rose. Then it fell.", 7)
+    (True, False)
+    """
+    start = text.rfind("\n", max(0, dot - COLUMN_ROW_MAX), dot) + 1
+    if start == 0 and dot > COLUMN_ROW_MAX:
+        return False
+    end = text.find("\n", dot, dot + COLUMN_ROW_MAX)
+    line = text[start : end if end != -1 else dot + COLUMN_ROW_MAX]
+    if TABLE_CELL not in line:
+        return False
+    cell_start = max(text.rfind("|", start, dot) + 1, start)
+    return len(text[cell_start : dot + 1].split()) < 3
+
+
+def _has_gap(line: str) -> bool:
+    """True when a line has a gap of a plain-text table's kind between two cells."""
+    return len(line) <= COLUMN_ROW_MAX and _COLUMN_GAP.search(line) is not None
+
+
 def in_column_row(text: str, pos: int) -> bool:
     """True when `pos` is inside a line of a plain-text table (`is_column_row`); reads at most one row's length."""
     start = text.rfind("\n", max(0, pos - COLUMN_ROW_MAX), pos) + 1
@@ -169,6 +217,7 @@ def line_breaks(text: str, start: int, end: int) -> list[int]:
     width = wrap_width(text[start:end])
     line_start = start
     fenced = False  # inside a Markdown code block every line stands alone
+    in_table = False  # the line before was a row of a plain-text table
     pos = text.find("\n", start, end)
     while pos != -1:
         line = text[line_start:pos].strip()
@@ -184,7 +233,10 @@ def line_breaks(text: str, start: int, end: int) -> list[int]:
         wrapped = width is not None and (
             len(line) >= WRAPPED_SHARE * width or len(text[line_start:pos].rstrip()) + 1 + len(next_word) > width
         )
-        row, next_row = is_column_row(text[line_start:pos]), is_column_row(next_line)
+        # A row whose cell overflows its column keeps one gap; beside another row it is still a row.
+        row = is_column_row(text[line_start:pos]) or (in_table and _has_gap(line))
+        next_row = is_column_row(next_line) or (row and _has_gap(next_line.strip()))
+        in_table = row
         hanging = next_line[:1] in (" ", "\t") and next_line.strip() and not BLOCK_START.match(next_line) and not next_row
         held = hanging or runs_on(line, next_word)
         if (

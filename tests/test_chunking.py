@@ -184,3 +184,24 @@ def test_a_paragraph_ending_in_a_colon_keeps_to_itself_before_prose() -> None:
     t = "The rules are these:\n\nEvery employee gets 25 days. Unused days expire.\n"
     chunks = [t[c.start : c.end] for c in chunk_sentences(split_sentences(t), t, 4, 1, 100)]
     assert chunks == ["The rules are these:", "Every employee gets 25 days. Unused days expire."]
+
+
+def test_a_row_whose_cell_overflows_its_column_is_still_a_row_of_its_own() -> None:
+    rows = [
+        "Owner          Task                                   Due date",
+        "-------------  -------------------------------------  ----------",
+        "Tomasz Nowak   Fix connection pool leak in payments   2025-03-07",
+        "Aiko Sato      Update the runbook for database failover 2025-03-11",
+        "Ben Okafor     Order two replacement SSDs for build01 2025-03-06",
+    ]
+    text = "Action items\n\n" + "\n".join(rows) + "\n\nNext meeting: 11 March 2025, 10:00 in room Orion.\n"
+    assert _texts(text) == ["Action items", *rows, "Next meeting: 11 March 2025, 10:00 in room Orion."]
+
+
+def test_a_full_stop_among_a_table_cells_first_words_ends_no_sentence() -> None:
+    text = "Krakow | Address: ul. Floriańska 3 | Staff: 140\n| 16:23 | Oskar rolls the change back. The limit is lifted. |\n"
+    assert _texts(text) == [
+        "Krakow | Address: ul. Floriańska 3 | Staff: 140",
+        "| 16:23 | Oskar rolls the change back.",
+        "The limit is lifted. |",
+    ]

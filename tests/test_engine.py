@@ -122,6 +122,24 @@ def test_ask_finds_a_value_given_with_a_unit_symbol(docs_and_index: tuple[Path, 
     assert "Energy | 342 kcal" in [c.quote for c in answer.citations]
 
 
+def test_ask_quotes_a_whole_table_row_never_its_header(docs_and_index: tuple[Path, Path], embedder: Embedder) -> None:
+    engine = _engine_over(
+        "<html><body><h1>Our offices</h1><p>We have three offices.</p><table>"
+        "<tr><th>City</th><th>Address</th><th>Staff</th><th>Opened</th></tr>"
+        "<tr><td>Lisbon</td><td>Rua Augusta 120</td><td>85</td><td>2016</td></tr>"
+        "<tr><td>Krakow</td><td>ul. Floriańska 3</td><td>140</td><td>2019</td></tr>"
+        "<tr><td>Nairobi</td><td>Kenyatta Avenue 44</td><td>32</td><td>2023</td></tr></table></body></html>",
+        docs_and_index,
+        embedder,
+        "offices.html",
+    )
+    answer = engine.ask("How many staff does the Krakow office have?")
+    assert not answer.abstained
+    assert answer.citations[0].quote == "Krakow | Address: ul. Floriańska 3 | Staff: 140 | Opened: 2019"
+    quotes = [c.quote for c in engine.ask("When did the offices open?").citations]
+    assert quotes and "City | Address | Staff | Opened" not in quotes
+
+
 def test_ask_never_quotes_a_markdown_heading(docs_and_index: tuple[Path, Path], embedder: Embedder) -> None:
     engine = _engine_over(
         "# Team handbook\n\n## Working hours\n\nCore hours are 10:00 to 16:00 in your own time zone.\n\n"

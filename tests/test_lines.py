@@ -44,6 +44,18 @@ def test_a_table_row_is_no_heading() -> None:
     assert _headings("Weight | 480 g\nColour | Black") == [False, False]
 
 
+def test_a_tables_header_row_and_rule_lines_are_never_answers() -> None:
+    html_table = "City | Address | Staff\nKrakow | Address: ul. Floriańska 3 | Staff: 140"
+    assert _headings(html_table) == [True, False]
+    assert _headings("| Time | Event |\n|------|-------|\n| 15:40 | Error rate peaks at 61%. |") == [True, True, False]
+    assert _headings("Owner   Task   Due\n-----   ----   ---") == [True, True]
+
+
+def test_a_numbered_line_heads_the_text_under_it_but_not_a_list() -> None:
+    assert _headings("1. Release 4.2 status\nThe release is delayed by a week.") == [True, False]
+    assert _headings("Steps:\n\n1. Open Settings\n2. Choose Wi-Fi") == [False, False, False]
+
+
 def test_a_number_opening_a_line_is_an_enumerator_not_a_sentence_end() -> None:
     assert is_enumerator("1. Attendance", 1) and is_enumerator("## 12. Budget", 5)
     assert not is_enumerator("The fee rose by 2. Then it fell.", 17)
