@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import time
+from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
@@ -81,12 +83,18 @@ def get_document(doc_id: str, state: State) -> Any:
 @router.post("/api/documents", response_model=UploadOut, status_code=201, tags=["documents"],
              responses={401: {}, 413: {}, 415: {}, 422: {}, 503: {}})
 async def upload_document(file: Annotated[UploadFile, File(description="a .txt, .md, .html or .pdf file")], state: State,
-                          _auth: Authorised) -> Any:
-    """Store a file in the docs folder under a safe name and index it; it is answerable when this returns."""
+                          _auth: Authorised, response: Response) -> Any:
+    """Store a file in the docs folder under a safe name and index it; it is answerable when this returns.
+
+    A file the index already holds (the same bytes) is not stored twice: 200 with `existing` and its document.
+    """
     name = uploads.safe_name(file.filename or "")
     state.index()  # 503 while starting
     with state.build_gate.slot():
-        return await run_in_threadpool(_store_and_index, state, name, file)
+        out = await run_in_threadpool(_store_and_index, state, name, file)
+    if out["existing"]:
+        response.status_code = 200
+    return out
 
 
 @router.delete("/api/documents/{doc_id:path}", response_model=DeleteOut, tags=["documents"], responses={401: {}, 404: {}, 503: {}})
@@ -117,6 +125,12 @@ def _store_and_index(state: ServerState, name: str, file: UploadFile) -> dict[st
     docs = state.settings.docs_dir
     with state.build_lock:
         doc_id = uploads.store_upload(docs, name, file.file, state.settings.max_upload_bytes)
+        index = state.index()
+        same = _same_file(index, docs / doc_id)
+        if same is not None:  # a second copy would leave one of the two out of the index, and its links dead
+            (docs / doc_id).unlink(missing_ok=True)
+            return {"document": _summary(index, same), "generation": index.generation,
+                    "seconds": round(time.perf_counter() - started, 3), "existing": True}
         try:
             report = state.engine.build()
         except BaseException:
@@ -128,7 +142,13 @@ def _store_and_index(state: ServerState, name: str, file: UploadFile) -> dict[st
             (docs / doc_id).unlink(missing_ok=True)
             raise DocumentError(f"the file was not indexed: {reason}")
         return {"document": _summary(index, index.documents[doc_id]), "generation": index.generation,
-                "seconds": round(time.perf_counter() - started, 3)}
+                "seconds": round(time.perf_counter() - started, 3), "existing": False}
+
+
+def _same_file(index: LoadedIndex, path: Path) -> Document | None:
+    """The indexed document whose file has exactly these bytes, if any."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return next((d for d in index.documents.values() if d.sha256 == digest), None)
 
 
 def _delete_and_index(state: ServerState, doc_id: str) -> str:

@@ -118,11 +118,13 @@ class DocumentDetail(DocumentSummary):
 
 
 class UploadOut(BaseModel):
-    """The stored, indexed document and how long indexing took."""
+    """The stored, indexed document and how long indexing took; `existing` when the same file was indexed already
+    (under `document.doc_id`) and nothing was added."""
 
     document: DocumentSummary
     generation: str
     seconds: float
+    existing: bool = False
 
 
 class DeleteOut(BaseModel):

@@ -72,7 +72,9 @@ window.QuotesDocuments = (function () {
     button.disabled = false;
     if (response && response.ok) {
       const body = await response.json();
-      say(`Added ${body.document.doc_id} (${body.document.chunks} passages, ${body.seconds.toFixed(1)} s). You can ask about it now.`);
+      say(body.existing
+        ? `${file.name} is already indexed as ${body.document.doc_id}; nothing was added.`
+        : `Added ${body.document.doc_id} (${body.document.chunks} passages, ${body.seconds.toFixed(1)} s). You can ask about it now.`);
       form.reset();
       refresh();
     } else {

@@ -73,6 +73,18 @@ def test_upload_never_overwrites_and_never_leaves_the_folder(writer: TestClient,
     assert (docs / "escape.txt").read_bytes().startswith(b"The Brindlewick orchard grows")
 
 
+def test_uploading_a_file_the_index_holds_adds_no_copy(writer: TestClient, own_engine: Engine) -> None:
+    data = b"The Ossory ferry carries forty cars on each crossing.\n"
+    assert _upload(writer, "ossory.txt", data)[0] == 201
+    status, body = _upload(writer, "ossory.txt", data)
+    assert status == 200, body
+    assert body["existing"] is True and body["document"]["doc_id"] == "ossory.txt"  # type: ignore[index]
+    assert not (own_engine.settings.docs_dir / "ossory-2.txt").exists()
+    assert writer.get("/api/documents/ossory.txt").status_code == 200  # links to it still open
+    status, body = _upload(writer, "renamed copy.txt", data)
+    assert status == 200 and body["document"]["doc_id"] == "ossory.txt", body  # type: ignore[index]
+
+
 @pytest.mark.parametrize(("name", "data", "status"), [
     ("tool.exe", b"MZ\x90\x00", 415),
     ("notes", b"plain words", 415),
