@@ -54,7 +54,7 @@ def load_folder(docs_dir: Path, max_bytes: int, pdf_timeout_s: float = 30.0) -> 
         raise DocumentError(f"documents folder not found: {docs_dir}")
     documents: list[Document] = []
     skipped: list[Skipped] = []
-    seen: dict[str, str] = {}
+    seen: dict[str, Document] = {}
     for rel, problem in iter_files(root):
         if problem:
             skipped.append(Skipped(rel, problem))
@@ -65,10 +65,16 @@ def load_folder(docs_dir: Path, max_bytes: int, pdf_timeout_s: float = 30.0) -> 
             skipped.append(Skipped(rel, str(exc)))
             continue
         text_hash = hashlib.sha256(doc.text.encode("utf-8", "surrogatepass")).hexdigest()
-        if text_hash in seen:
-            skipped.append(Skipped(rel, f"same content as {seen[text_hash]}"))
+        kept = seen.get(text_hash)
+        if kept is not None:
+            # Of two copies the shorter name stays ("notes.md" over "notes-2.md", which sorts first), so the
+            # original keeps its id and the links to it.
+            if (len(rel), rel) < (len(kept.doc_id), kept.doc_id):
+                documents[documents.index(kept)] = seen[text_hash] = doc
+                kept, rel = doc, kept.doc_id
+            skipped.append(Skipped(rel, f"same content as {kept.doc_id}"))
             continue
-        seen[text_hash] = rel
+        seen[text_hash] = doc
         documents.append(doc)
     return LoadResult(tuple(documents), tuple(skipped))
 

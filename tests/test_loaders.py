@@ -102,6 +102,14 @@ def test_load_folder_skips_symlink_leading_outside(tmp_path: Path) -> None:
     assert "same content" in (reasons.get("inner-link.txt", "") + reasons.get("inner.txt", ""))
 
 
+def test_load_folder_keeps_the_shorter_name_of_two_copies(tmp_path: Path) -> None:
+    for name in ("notes.md", "notes-2.md", "notes (copy).md"):
+        (tmp_path / name).write_text("# Notes\n\nThe ferry leaves at seven.\n", encoding="utf-8")
+    assert list(_loaded(tmp_path)) == ["notes.md"]  # "notes-2.md" sorts first
+    reasons = _reasons(tmp_path)
+    assert reasons["notes-2.md"] == reasons["notes (copy).md"] == "same content as notes.md"
+
+
 def test_load_folder_survives_symlink_loop_and_fifo(tmp_path: Path) -> None:
     (tmp_path / "loop").symlink_to(tmp_path)
     (tmp_path / "self.txt").symlink_to(tmp_path / "self.txt")
