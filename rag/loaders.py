@@ -55,6 +55,7 @@ def load_folder(docs_dir: Path, max_bytes: int, pdf_timeout_s: float = 30.0) -> 
     documents: list[Document] = []
     skipped: list[Skipped] = []
     seen: dict[str, Document] = {}
+    copies: list[tuple[str, str]] = []  # (path, text hash) of files whose text another file holds
     for rel, problem in iter_files(root):
         if problem:
             skipped.append(Skipped(rel, problem))
@@ -71,11 +72,12 @@ def load_folder(docs_dir: Path, max_bytes: int, pdf_timeout_s: float = 30.0) -> 
             # original keeps its id and the links to it.
             if (len(rel), rel) < (len(kept.doc_id), kept.doc_id):
                 documents[documents.index(kept)] = seen[text_hash] = doc
-                kept, rel = doc, kept.doc_id
-            skipped.append(Skipped(rel, f"same content as {kept.doc_id}"))
+                rel = kept.doc_id
+            copies.append((rel, text_hash))
             continue
         seen[text_hash] = doc
         documents.append(doc)
+    skipped.extend(Skipped(rel, f"same content as {seen[text_hash].doc_id}") for rel, text_hash in copies)
     return LoadResult(tuple(documents), tuple(skipped))
 
 
