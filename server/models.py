@@ -49,7 +49,7 @@ class AskRequest(BaseModel):
         json_schema_extra={"examples": [{"question": "What did Kellogg say about Europe?", "history": [], "top_k": 5}]},
     )
 
-    question: StrictStr = Field(min_length=1, description="The question; at most the server's max_question_chars characters.")
+    question: StrictStr = Field(description="The question, not blank; at most the server's max_question_chars characters.")
     history: list[Turn] = Field(default_factory=list, max_length=MAX_HISTORY_TURNS)
     top_k: StrictInt | None = Field(default=None, ge=1, le=MAX_TOP_K, description="Passages to return (default: the server's top_k).")
 
