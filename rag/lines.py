@@ -191,8 +191,9 @@ def in_short_cell(text: str, dot: int) -> bool:
     return len(text[cell_start : dot + 1].split()) < 3
 
 
-def _has_gap(line: str) -> bool:
-    """True when a line has a gap of a plain-text table's kind between two cells."""
+def has_column_gap(line: str) -> bool:
+    """True when a line has a gap of a plain-text table's kind between two cells: beside a table's rows, a row
+    whose cell overflows its column."""
     return len(line) <= COLUMN_ROW_MAX and _COLUMN_GAP.search(line) is not None
 
 
@@ -234,8 +235,8 @@ def line_breaks(text: str, start: int, end: int) -> list[int]:
             len(line) >= WRAPPED_SHARE * width or len(text[line_start:pos].rstrip()) + 1 + len(next_word) > width
         )
         # A row whose cell overflows its column keeps one gap; beside another row it is still a row.
-        row = is_column_row(text[line_start:pos]) or (in_table and _has_gap(line))
-        next_row = is_column_row(next_line) or (row and _has_gap(next_line.strip()))
+        row = is_column_row(text[line_start:pos]) or (in_table and has_column_gap(line))
+        next_row = is_column_row(next_line) or (row and has_column_gap(next_line.strip()))
         in_table = row
         hanging = next_line[:1] in (" ", "\t") and next_line.strip() and not BLOCK_START.match(next_line) and not next_row
         held = hanging or runs_on(line, next_word)

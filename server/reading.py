@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.lines import is_heading
+from rag.lines import has_column_gap, is_column_row, is_heading
 
 _PIECE = re.compile(r"[^\n]+\n*|\n+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -14,7 +14,8 @@ _MARKER = re.compile(r"[ \t]*#{1,6}[ \t]+")
 
 @dataclass(frozen=True)
 class Block:
-    """One line of a document with the line breaks after it; `kind` is "heading", "paragraph" or "line".
+    """One line of a document with the line breaks after it; `kind` is "heading", "paragraph", "line" or "row" (of
+    a plain-text table, shown in a fixed-width font so its columns line up).
 
     `marker` is the start of `text` that is markup, not words ("## " of a Markdown heading): shown muted.
     """
@@ -34,6 +35,7 @@ def blocks(text: str) -> list[Block]:
     """
     spaced = _BLANK_LINE.search(text) is None
     out: list[Block] = []
+    row = False  # the line before is a table row: a row whose cell overflows its column has one gap left
     for match in _PIECE.finditer(text):
         piece = match.group()
         line = piece.rstrip("\n")
@@ -41,8 +43,11 @@ def blocks(text: str) -> list[Block]:
         start, end = match.start() + len(line) - len(line.lstrip()), match.start() + len(line.rstrip())
         # A short line that a wrapped paragraph goes on from is no heading: it has to end its paragraph.
         ends_paragraph = spaced or piece.count("\n") != 1
+        row = is_column_row(line) or (row and has_column_gap(stripped))
         if not stripped:
             kind = "line"
+        elif row:
+            kind = "row"
         elif (ends_paragraph or stripped.startswith("#")) and is_heading(text, start, end):
             kind = "heading"
         else:

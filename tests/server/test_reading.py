@@ -32,3 +32,8 @@ def test_markdown_and_short_own_line_headings_are_headings() -> None:
 
 def test_a_markdown_heading_mark_is_set_apart_to_be_shown_muted() -> None:
     assert [(b.marker, b.kind) for b in blocks("## Leave\n\nTwo days.\n")] == [("## ", "heading"), ("", "line")]
+
+
+def test_plain_text_table_rows_are_rows_to_show_in_a_fixed_width_font() -> None:
+    text = "Actions\n\nOwner    Task           Due\n-----    -----------    ---\nAiko     Update runbook 11 Mar\n\nThanks.\n"
+    assert [b.kind for b in blocks(text)] == ["heading", "row", "row", "row", "line"]
