@@ -23,6 +23,8 @@ _DUMMY_IT = re.compile(
 )
 _WHO = re.compile(r"\s*(?:and\s+)?who(?:m|se)?\b", re.I)
 _ELLIPTIC = re.compile(r"^\s*(and|what about|how about|what of|also|and what about|but)\b", re.I)
+# "What about sick days, when do I need a note?" asks a question of its own after the opener: nothing to add.
+_OWN_QUESTION = re.compile(r"[,;:]\s*(?:who|what|when|where|why|how|which|whose|do|does|did|can|could|is|are|will|should)\b", re.I)
 # A run of capitalised words (allowing short linking words such as "bin" or "of"), e.g. "Mohammed bin Salman".
 _NAME = re.compile(r"\b[A-Z][\w\u2019'.-]*(?:\s+(?:(?:bin|de|van|von|al|of|the)\s+)?[A-Z][\w\u2019'.-]*)*")
 _QUESTION_WORDS = frozenset(
@@ -68,7 +70,8 @@ def _resolve(question: str, turns: list[dict[str, Any]], depth: int) -> str:
         entity = _latest_entity(turns, person=word in _PERSONAL)
         if entity:
             return _substitute(question, match, entity)
-    if _ELLIPTIC.match(question) or (match and last_user) or len(question.split()) <= 3:
+    elliptic = _ELLIPTIC.match(question) is not None and not _OWN_QUESTION.search(question)
+    if elliptic or (match and last_user) or len(question.split()) <= 3:
         topic = _topic(last_user)
         if topic and topic.lower() not in question.lower():
             return f"{question} ({topic})"

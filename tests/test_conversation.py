@@ -36,6 +36,13 @@ def test_standalone_question_expands_elliptic_follow_up() -> None:
     assert standalone_question("And what about Iran?", history) == "And what about Iran? (Kellogg)"
 
 
+def test_an_opener_followed_by_a_question_of_its_own_is_left_alone() -> None:
+    history = [{"role": "user", "content": "How many vacation days do I get a year?"}]
+    question = "What about sick days, when do I need a doctor's note?"
+    assert standalone_question(question, history) == question
+    assert standalone_question("What about sick days?", history) == "What about sick days? (vacation days year)"
+
+
 def test_standalone_question_leaves_self_contained_question_alone() -> None:
     question = "Where will the Saudi Arabia meeting take place?"
     assert standalone_question(question, KELLOGG) == question
