@@ -12,6 +12,9 @@ _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _MARKER = re.compile(r"[ \t]*#{1,6}[ \t]+")
 
 
+_EMPHASIS = re.compile(r"\*\*")  # Markdown's bold marks, around words: "**25 days**" ("__" is in too much code)
+
+
 @dataclass(frozen=True)
 class Block:
     """One line of a document with the line breaks after it; `kind` is "heading", "paragraph", "line" or "row" (of
@@ -23,6 +26,21 @@ class Block:
     text: str
     kind: str
     marker: str = ""
+
+    @property
+    def parts(self) -> list[tuple[str, bool]]:
+        """The text as (piece, is markup) pairs: the heading marker and Markdown's bold marks are markup.
+
+        >>> Block("## Leave of **25 days**\\n", "heading", "## ").parts
+        [('## ', True), ('Leave of ', False), ('**', True), ('25 days', False), ('**', True), ('\\n', False)]
+        """
+        out: list[tuple[str, bool]] = [(self.marker, True)] if self.marker else []
+        pos = len(self.marker)
+        for match in _EMPHASIS.finditer(self.text, pos):
+            out += [(self.text[pos : match.start()], False), (match.group(), True)]
+            pos = match.end()
+        out.append((self.text[pos:], False))
+        return [part for part in out if part[0]]
 
 
 def blocks(text: str) -> list[Block]:

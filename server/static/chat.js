@@ -54,17 +54,23 @@
         p.append(el("a", { class: "cite", href: docHref(c.doc_id, c.start, c.end), target: "_blank", rel: "noopener",
           title: `Source ${c.n}: ${c.title}`, "aria-label": `source ${c.n}, ${c.title}` }, String(c.n)));
       } else if (part) {
-        p.append(document.createTextNode(part));
+        p.append(...withMarks(part));
       }
     }
     return p;
+  }
+
+  // A quote's text with Markdown's bold marks ("**25 days**") muted: kept, since a quote is verbatim.
+  function withMarks(text) {
+    return text.split(/(\*\*)/).filter(Boolean).map((piece) =>
+      piece === "**" ? el("span", { class: "marker", "aria-hidden": "true" }, piece) : document.createTextNode(piece));
   }
 
   function sourceCard(n, docId, title, text, start, end) {
     return el("li", {}, el("a", { class: "source", href: docHref(docId, start, end), target: "_blank", rel: "noopener" },
       el("span", { class: "n", "aria-hidden": "true" }, String(n)),
       el("span", { class: "title" }, title || docId),
-      el("span", { class: "excerpt" }, text)));
+      el("span", { class: "excerpt" }, ...withMarks(text))));
   }
 
   function meta(turn) {

@@ -65,11 +65,12 @@ def test_document_page_text_is_the_document_text_exactly_and_its_lines_are_parag
     assert {kind for kind, _ in lines} == {"paragraph"}  # the seed separates its paragraphs by single line breaks
 
 
-def test_document_page_mutes_markdown_heading_marks_and_keeps_the_exact_text(writer: TestClient) -> None:
-    payload = b"# Leave policy\n\n## Annual leave\n\nEvery employee gets 25 days of paid leave.\n"
+def test_document_page_mutes_markdown_heading_and_bold_marks_and_keeps_the_exact_text(writer: TestClient) -> None:
+    payload = b"# Leave policy\n\n## Annual leave\n\nEvery employee gets **25 days** of paid leave.\n"
     body = _doc_text(_uploaded_page(writer, "leave.md", payload))
     assert html.unescape(re.sub(r"<[^>]+>", "", body)) == payload.decode()
     assert '<div class="heading"><span class="marker">## </span>Annual leave' in body
+    assert 'gets <span class="marker">**</span>25 days<span class="marker">**</span> of' in body
 
 
 def test_unknown_document_page_is_a_404_page(client: TestClient) -> None:

@@ -37,3 +37,9 @@ def test_a_markdown_heading_mark_is_set_apart_to_be_shown_muted() -> None:
 def test_plain_text_table_rows_are_rows_to_show_in_a_fixed_width_font() -> None:
     text = "Actions\n\nOwner    Task           Due\n-----    -----------    ---\nAiko     Update runbook 11 Mar\n\nThanks.\n"
     assert [b.kind for b in blocks(text)] == ["heading", "row", "row", "row", "line"]
+
+
+def test_markdown_bold_marks_are_markup_parts_that_join_back_into_the_line() -> None:
+    block = blocks("Every employee gets **25 days** of leave.\n")[0]
+    assert [p for p, markup in block.parts if markup] == ["**", "**"]
+    assert "".join(p for p, _ in block.parts) == block.text
