@@ -27,7 +27,8 @@ _CAPITAL = re.compile(r"\b[A-Z][\w'\u2019-]*")
 _NUMERIC_Q = re.compile(
     r"\bhow (?:many|much|long|old|far|large|big|small|often|fast|heavy|tall|high|wide|deep|thick|hot|cold|warm|expensive|loud)\b"
     r"|\bwhat (?:(?:is|was|are|were) (?:the )?)?"
-    r"(?:percentage|percent|number|amount|size|weight|height|length|width|depth|temperature|price|speed|capacity)\b",
+    r"(?:percentage|percent|proportion|number|amount|total|size|weight|height|length|width|depth|distance|area|volume"
+    r"|temperature|price|cost|fee|salary|budget|speed|rate|capacity|population|age)\b",
     re.I,
 )
 _TIME_Q = re.compile(r"\bwhen\b|\bhow soon\b|\bwhat (?:year|date|day|month|time|century|decade)\b|\bin which year\b", re.I)
