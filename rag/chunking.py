@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.lines import in_column_row, in_short_cell, is_enumerator, is_heading, is_list_item, line_breaks
+from rag.lines import is_enumerator, is_heading, is_list_item, line_breaks
+from rag.tables import in_column_row, in_short_cell
 
 # Words after which a full stop does not end a sentence.
 ABBREVIATIONS = frozenset(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rag.lines import TABLE_CELL
+from rag.tables import TABLE_CELL
 
 _HIDDEN = ("script", "style", "noscript", "template", "head", "svg", "iframe", "object", "nav")
 _BLOCKS = frozenset(

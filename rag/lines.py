@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
+from rag.tables import ROW_MAX, TABLE_CELL, bar_bounds, has_column_gap, is_column_row, is_header_row, is_rule
+
 BLOCK_START = re.compile(r"\s*(#{1,6}\s|[-*+\u2022]\s|\d{1,3}[.)]\s|>|\|)")
 _BULLET = re.compile(r"[-*+\u2022][ \t]+")  # a list item's marker: quotes start after it
-_ROW_START = re.compile(r"\|[ \t]+")
-_ROW_END = re.compile(r"[ \t]+\|$")
-TABLE_CELL = " | "  # how the HTML loader joins a table row's cells; Markdown tables use it too
 HEADING_MAX_WORDS = 4
 # Lower-case words that no sentence, heading or list item ends on: a line ending on one goes on below.
 RUN_ON_WORDS = frozenset(
@@ -27,11 +26,6 @@ _CLOSING = ".!?:;,\u2026\"\u201d)"
 _FINAL = (".", "!", "?", "\u2026", "\"", "\u201d", ")")
 _INNER_END = re.compile(r"[a-z\d)][.!?][\"'\u201d\u2019)]*\s+[A-Z]")
 _FENCE = ("```", "~~~")
-# A plain-text table: cells parted by runs of spaces ("A3   Place order   Deputy Clerk   21 Jan 2025"), not by the
-# two spaces some writers put after a full stop; a rule line of dashes under its header.
-_COLUMN_GAP = re.compile(r"[^\s.!?:;,] {2,}(?=\S)|\t+(?=\S)")
-_RULE = re.compile(r"[ \t]*[-=+|]{3,}(?:[ \t]+[-=+|]{3,})*[ \t]*")
-COLUMN_ROW_MAX = 300  # no table row is longer; a longer line is prose
 _SECTION = re.compile(r"(?:chapter|part|section|appendix|annex|book|volume)(?:\s+(?:[\d.]+|[IVXLC]+|[A-Z])\b|\s*:)", re.I)
 # Hard-wrapped text: at least this many lines, wrapped at a width in this range, and a line this close to the width
 # is a wrapped one.
@@ -43,8 +37,8 @@ WRAPPED_SHARE = 0.8
 def is_heading(text: str, start: int, end: int) -> bool:
     """True when `text[start:end]` is a heading: a Markdown one (or a code fence), a line of its own opening with
     "Chapter", "Appendix", "Part", ..., or one of a few words (more in capitals) with no closing punctuation,
-    numbered ("1. Attendance") at the head of a paragraph with no list item under it, or a section's number and a few words opening a line
-    ("6.1 Play equipment.", a run-in heading).
+    numbered ("1. Attendance") at the head of a paragraph with no list item under it, or a section's number and a
+    few words opening a line ("6.1 Play equipment.", a run-in heading).
 
     Headings are context, never answers; in text from HTML or PDF they are short lines ("Warranty", "Early life").
     A table row ("Weight | 480 g") is data, not a heading, but for a header row; a rule line ("-----") is never an
@@ -60,13 +54,13 @@ def is_heading(text: str, start: int, end: int) -> bool:
     (True, False)
     """
     line = text[start:end]
-    if _MARKDOWN_HEADING.match(line) or line.startswith(_FENCE) or _RULE.fullmatch(line):
+    if _MARKDOWN_HEADING.match(line) or line.startswith(_FENCE) or is_rule(line):
         return True
     before, after = _line_ends(text, start, end)
     at_line_start = before < 0 or text[before] == "\n"
     own_line = at_line_start and (after == len(text) or text[after] in "\n\r")
     if TABLE_CELL in line:
-        return own_line and _is_header_row(line, _next_line(text, after))
+        return own_line and is_header_row(line, _next_line(text, after))
     if _SECTION.match(line) and len(line.split()) <= CAPITALS_MAX_WORDS and line[-1] not in ".!?" and own_line:
         return True
     run_in = _SUBSECTION.match(line)
@@ -90,17 +84,7 @@ def _next_line(text: str, newline: int) -> str:
     if newline >= len(text):
         return ""
     start = newline + (2 if text.startswith("\r\n", newline) else 1)
-    return text[start : start + COLUMN_ROW_MAX].split("\n", 1)[0].rstrip("\r")
-
-
-def _is_header_row(line: str, next_line: str) -> bool:
-    """True for a table's header row: a Markdown rule line under it, or the next row's cells labelled with its cells
-    (the HTML loader writes "Staff: 140" under "Staff")."""
-    if _RULE.fullmatch(next_line):
-        return True
-    names = [c.strip() for c in line.strip().strip("|").split(TABLE_CELL.strip())]
-    cells = [c.strip() for c in next_line.strip().strip("|").split(TABLE_CELL.strip())]
-    return len(names) >= 3 and len(cells) == len(names) and all(c.startswith(f"{n}: ") for n, c in zip(names[1:], cells[1:]))
+    return text[start : start + ROW_MAX].split("\n", 1)[0].rstrip("\r")
 
 
 def _line_ends(text: str, start: int, end: int) -> tuple[int, int]:
@@ -150,60 +134,10 @@ def quote_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     >>> [t[a:b] for a, b in (quote_bounds(t, 0, 20), quote_bounds(t, 21, len(t)))]
     ['Linux is supported', '15:40 | Error rate peaks at 61%.']
     """
-    bullet = _BULLET.match(text, start, end) or _ROW_START.match(text, start, end)
+    bullet = _BULLET.match(text, start, end)
     if bullet and bullet.end() < end:
         start = bullet.end()
-    row_end = _ROW_END.search(text, start, end)
-    if row_end and row_end.start() > start:
-        end = row_end.start()
-    return start, end
-
-
-def is_column_row(line: str) -> bool:
-    """True for a row of a plain-text table: three or more cells parted by runs of spaces or tabs, or a rule line.
-
-    >>> is_column_row("   A1   Request a speed survey   Town Clerk   31 Jan 2025"), is_column_row("   ---  ------")
-    (True, True)
-    >>> is_column_row("It rained.  Then it stopped.  We left."), is_column_row("Proposed: Cllr Lamb   Seconded: Cllr Wu")
-    (False, False)
-    """
-    if len(line) > COLUMN_ROW_MAX or not line.strip():
-        return False
-    return _RULE.fullmatch(line) is not None or len(_COLUMN_GAP.findall(line.strip())) >= 2
-
-
-def in_short_cell(text: str, dot: int) -> bool:
-    """True when the full stop at `dot` closes one of a table cell's first two words ("Address: ul. Floriańska 3"):
-    an abbreviation, not a sentence's end. Reads at most one row's length around it.
-
-    >>> t = "Krakow | Address: ul. Floriańska 3 | Staff: 140"
-    >>> in_short_cell(t, t.index("ul.") + 2), in_short_cell("It rose. Then it fell.", 7)
-    (True, False)
-    """
-    start = text.rfind("\n", max(0, dot - COLUMN_ROW_MAX), dot) + 1
-    if start == 0 and dot > COLUMN_ROW_MAX:
-        return False
-    end = text.find("\n", dot, dot + COLUMN_ROW_MAX)
-    line = text[start : end if end != -1 else dot + COLUMN_ROW_MAX]
-    if TABLE_CELL not in line:
-        return False
-    cell_start = max(text.rfind("|", start, dot) + 1, start)
-    return len(text[cell_start : dot + 1].split()) < 3
-
-
-def has_column_gap(line: str) -> bool:
-    """True when a line has a gap of a plain-text table's kind between two cells: beside a table's rows, a row
-    whose cell overflows its column."""
-    return len(line) <= COLUMN_ROW_MAX and _COLUMN_GAP.search(line) is not None
-
-
-def in_column_row(text: str, pos: int) -> bool:
-    """True when `pos` is inside a line of a plain-text table (`is_column_row`); reads at most one row's length."""
-    start = text.rfind("\n", max(0, pos - COLUMN_ROW_MAX), pos) + 1
-    end = text.find("\n", pos, pos + COLUMN_ROW_MAX)
-    if (start == 0 and pos > COLUMN_ROW_MAX) or (end == -1 and len(text) - pos > COLUMN_ROW_MAX):
-        return False
-    return is_column_row(text[start : len(text) if end == -1 else end])
+    return bar_bounds(text, start, end)
 
 
 def line_breaks(text: str, start: int, end: int) -> list[int]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.lines import has_column_gap, is_column_row, is_heading
+from rag.lines import is_heading
+from rag.tables import has_column_gap, is_column_row
 
 _PIECE = re.compile(r"[^\n]+\n*|\n+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")

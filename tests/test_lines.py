@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rag.lines import is_column_row, is_enumerator, is_heading, quote_bounds, runs_on, wrap_width
+from rag.lines import is_enumerator, is_heading, quote_bounds, runs_on, wrap_width
 
 
 def _headings(text: str) -> list[bool]:
@@ -30,14 +30,6 @@ def test_a_section_number_and_a_few_words_opening_a_line_are_a_run_in_heading() 
     spans = [(0, 32), (33, 55), (56, 71), (72, len(text) - 1)]
     assert [is_heading(text, a, b) for a, b in spans] == [True, False, True, False]
     assert not is_heading("2. Mix the flour. Then bake it.", 0, 17)  # a list step, not a section
-
-
-def test_plain_text_table_rows_and_rules_are_column_rows_prose_is_not() -> None:
-    assert is_column_row("A3   Place order with Brackenwood Play Ltd   Deputy Clerk    21 Jan 2025")
-    assert is_column_row("---  -----------  -----") and is_column_row("Name\tRole\tStart")
-    assert not is_column_row("It rained.  Then it stopped.  We went home.")
-    assert not is_column_row("Proposed: Cllr Lamb   Seconded: Cllr Wierzbicki")
-    assert not is_column_row("word   " * 100)  # longer than any table row
 
 
 def test_a_table_row_is_no_heading() -> None:
