@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from rag.lines import is_enumerator, is_heading, is_list_item, line_breaks
-from rag.tables import in_column_row, in_short_cell
+from rag.tables import TABLE_CELL, in_column_row, in_short_cell
 
 # Words after which a full stop does not end a sentence.
 ABBREVIATIONS = frozenset(
@@ -74,6 +74,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
     """
     end = len(text) if end is None else end
     cuts: list[int] = []
+    cells = text.find(TABLE_CELL, start, end) != -1  # a table row's cells: "Address: ul. Floriańska 3"
     for match in _TERMINAL.finditer(text, start, end):
         cut = match.end()
         if cut >= end or not text[cut].isspace():
@@ -83,7 +84,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
             continue
         if text.startswith("  ", cut) and in_column_row(text, cut):  # a table cell ends "No." or "Done."
             continue
-        if (nxt.isupper() or nxt.isdigit() or nxt in "\"'\u201c\u2018([*-#") and not in_short_cell(text, match.start()):
+        if (nxt.isupper() or nxt.isdigit() or nxt in "\"'\u201c\u2018([*-#") and not (cells and in_short_cell(text, match.start())):
             cuts.append(cut)
     cuts.extend(line_breaks(text, start, end))
     spans: list[Span] = []
