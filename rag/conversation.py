@@ -151,6 +151,10 @@ def _latest_entity(turns: Sequence[dict[str, Any]], person: bool) -> str:
             pairs.append((asked, sorted(names, key=lambda n: -len(n.split())), []))
         elif pairs:
             overlap = set(asked.lower().split())
+            # A word the question wrote in lower case is no name where a sentence opens with it ("Council leader
+            # Rebecca Osei said ..." answering "Who is the council leader?").
+            common = set(re.findall(r"\b[a-z][\w'-]*", asked))
+            names = [n for n in names if n.lower() not in common]
             pairs[-1][2].extend(sorted(names, key=lambda n: (-len(set(n.lower().split()) & overlap), -len(n.split()))))
     everyone = [n for _, q, a in pairs for n in q + a]
     for question, asked_names, answered in reversed(pairs):  # the latest exchange naming a person wins

@@ -132,3 +132,11 @@ def test_it_is_never_replaced_by_a_name_the_last_question_goes_with_it() -> None
         {"role": "assistant", "content": "Senior Trump administration officials are preparing to meet in Saudi Arabia. [1]"},
     ]
     assert standalone_question("When will it take place?", history) == "When will it take place? (meeting)"
+
+
+def test_he_or_she_is_no_capitalised_common_word_opening_the_answer() -> None:
+    history = [
+        {"role": "user", "content": "Who is the council leader?"},
+        {"role": "assistant", "content": "Council leader Rebecca Osei said the vote was a turning point. [1]"},
+    ]
+    assert standalone_question("What did she say about the vote?", history) == "What did Rebecca Osei say about the vote?"
