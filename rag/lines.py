@@ -8,6 +8,7 @@ from rag.tables import ROW_MAX, TABLE_CELL, bar_bounds, has_column_gap, is_colum
 
 BLOCK_START = re.compile(r"\s*(#{1,6}\s|[-*+\u2022]\s|\d{1,3}[.)]\s|>|\|)")
 _BULLET = re.compile(r"[-*+\u2022][ \t]+")  # a list item's marker: quotes start after it
+_QUOTE_MARKS = re.compile(r"(?:>[ \t]*)+")  # a quoted e-mail's marks: "> > The budget ..."
 HEADING_MAX_WORDS = 4
 # Lower-case words that no sentence, heading or list item ends on: a line ending on one goes on below.
 RUN_ON_WORDS = frozenset(
@@ -24,6 +25,7 @@ RUN_IN_MAX_WORDS = 6
 _ENUMERATOR = re.compile(r"[ \t]*(?:#{1,6}[ \t]+)?\d{1,3}")
 _CLOSING = ".!?:;,\u2026\"\u201d)"
 _FINAL = (".", "!", "?", "\u2026", "\"", "\u201d", ")")
+_SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)]*$")
 _INNER_END = re.compile(r"[a-z\d)][.!?][\"'\u201d\u2019)]*\s+[A-Z]")
 _FENCE = ("```", "~~~")
 _SECTION = re.compile(r"(?:chapter|part|section|appendix|annex|book|volume)(?:\s+(?:[\d.]+|[IVXLC]+|[A-Z])\b|\s*:)", re.I)
@@ -128,13 +130,14 @@ def is_list_item(sentence: str) -> bool:
 
 
 def quote_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    """A sentence's span as it is quoted: without a list item's bullet or a Markdown table row's outer bars.
+    """A sentence's span as it is quoted: without a list item's bullet, a quoted e-mail's marks or a Markdown table
+    row's outer bars.
 
     >>> t = "- Linux is supported\\n| 15:40 | Error rate peaks at 61%. |"
     >>> [t[a:b] for a, b in (quote_bounds(t, 0, 20), quote_bounds(t, 21, len(t)))]
     ['Linux is supported', '15:40 | Error rate peaks at 61%.']
     """
-    bullet = _BULLET.match(text, start, end)
+    bullet = _BULLET.match(text, start, end) or _QUOTE_MARKS.match(text, start, end)
     if bullet and bullet.end() < end:
         start = bullet.end()
     return bar_bounds(text, start, end)
@@ -168,6 +171,12 @@ def line_breaks(text: str, start: int, end: int) -> list[int]:
         wrapped = width is not None and (
             len(line) >= WRAPPED_SHARE * width or len(text[line_start:pos].rstrip()) + 1 + len(next_word) > width
         )
+        if line.startswith(">") and next_line.lstrip().startswith(">"):  # a quoted e-mail goes on as its lines do
+            if _quote_ends(line, next_line, width is not None and len(line) >= WRAPPED_SHARE * width):
+                cuts.append(pos)
+            line_start = pos + 1
+            pos = text.find("\n", pos + 1, end)
+            continue
         # A row whose cell overflows its column keeps one gap; beside another row it is still a row.
         row = is_column_row(text[line_start:pos]) or (in_table and has_column_gap(line))
         next_row = is_column_row(next_line) or (row and has_column_gap(next_line.strip()))
@@ -182,7 +191,8 @@ def line_breaks(text: str, start: int, end: int) -> list[int]:
             or TABLE_CELL in next_line
             or next_row
             or (row and not hanging)
-            or (not hanging and BLOCK_START.match(line))
+            # A list item goes on where its line can't end (PDFs don't indent the lines it wraps onto).
+            or (not hanging and BLOCK_START.match(line) and not (_LIST_ITEM.match(line) and runs_on(line, next_word)))
             # A wrapped line ends no sentence by itself: a full stop before it still does (split_sentences).
             or (not wrapped and not held and _short_or_finished(line, next_word))
         ):
@@ -190,6 +200,15 @@ def line_breaks(text: str, start: int, end: int) -> list[int]:
         line_start = pos + 1
         pos = text.find("\n", pos + 1, end)
     return cuts
+
+
+def _quote_ends(line: str, next_line: str, wrapped: bool) -> bool:
+    """True when a sentence ends at the break between two lines of a quoted e-mail ("> ..."), read without marks."""
+    inner, next_inner = line.lstrip("> \t"), next_line.lstrip().lstrip("> \t")
+    next_word = next_inner.split(maxsplit=1)[0] if next_inner.strip() else ""
+    if not inner or not next_word or BLOCK_START.match(next_inner) or _SENTENCE_END.search(inner):
+        return True  # also a full stop closing a wrapped line: the next line's "> " hides its capital from the splitter
+    return not wrapped and not runs_on(inner, next_word) and _short_or_finished(inner, next_word)
 
 
 def runs_on(line: str, next_word: str) -> bool:

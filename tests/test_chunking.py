@@ -205,3 +205,33 @@ def test_a_full_stop_among_a_table_cells_first_words_ends_no_sentence() -> None:
         "| 16:23 | Oskar rolls the change back.",
         "The limit is lifted. |",
     ]
+
+
+def test_a_numbered_step_goes_on_where_its_line_cannot_end() -> None:
+    text = (
+        "1. Water leaking from the adapter: remove the adapter, make sure the washer is seated flat inside it,\n"
+        "and reattach it hand-tight.\n"
+        "2. Indicator light does not turn on: the light is powered by a coin battery located under the housing\n"
+        "cap.\n3. Unit hums: reduce the flow.\n"
+    )
+    assert _texts(text) == [
+        "1. Water leaking from the adapter: remove the adapter, make sure the washer is seated flat inside it,\n"
+        "and reattach it hand-tight.",
+        "2. Indicator light does not turn on: the light is powered by a coin battery located under the housing\ncap.",
+        "3. Unit hums: reduce the flow.",
+    ]
+
+
+def test_a_quoted_e_mail_is_cut_into_its_sentences_not_its_lines() -> None:
+    text = (
+        "> As most of you know, our lease at Albion Works ends on 30 November\n"
+        "> and we are moving the studio to 41 Canal Street.\n"
+        "> The budget for the move, including the new furniture, is 38,000\n"
+        "> pounds.\n>\n> Best,\n> Martin\n"
+    )
+    assert _texts(text) == [
+        "> As most of you know, our lease at Albion Works ends on 30 November\n> and we are moving the studio to 41 Canal Street.",
+        "> The budget for the move, including the new furniture, is 38,000\n> pounds.",
+        ">",
+        "> Best,\n> Martin",
+    ]

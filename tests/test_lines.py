@@ -72,10 +72,10 @@ def test_chapters_appendices_and_code_fences_are_headings() -> None:
     assert _headings(text) == [True, True, True, False]
 
 
-def test_a_quote_leaves_out_a_bullet_and_a_markdown_rows_outer_bars() -> None:
-    text = "- Linux is supported\n| 15:40 | Error rate peaks at 61%. |\n| Outage | 2 hours |"
+def test_a_quote_leaves_out_a_bullet_a_quoted_e_mails_marks_and_a_markdown_rows_outer_bars() -> None:
+    text = "- Linux is supported\n| 15:40 | Error rate peaks at 61%. |\n| Outage | 2 hours |\n> > The budget is 38,000 pounds."
     spans = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
     assert [text[slice(*quote_bounds(text, a, b))] for a, b in spans] == [
-        "Linux is supported", "15:40 | Error rate peaks at 61%.", "Outage | 2 hours"
+        "Linux is supported", "15:40 | Error rate peaks at 61%.", "Outage | 2 hours", "The budget is 38,000 pounds."
     ]
     assert quote_bounds("|", 0, 1) == (0, 1)  # nothing left to quote: the span stays
