@@ -211,9 +211,12 @@ def _introduced(index: LoadedIndex, sentence_id: int) -> int | None:
 
 
 def _is_heading(index: LoadedIndex, sentence_id: int) -> bool:
-    """True for a heading (`lines.is_heading`): context for the sentence under it, never an answer."""
+    """True for a heading (`lines.is_heading`), or the document's title as its first line: context for the sentence
+    under it, never an answer ("AquaPure 3000 Countertop Water Filter - User Manual")."""
     start, end = int(index.tables.sent_start[sentence_id]), int(index.tables.sent_end[sentence_id])
-    return is_heading(index.sentence_doc(sentence_id).text, start, end)
+    doc = index.sentence_doc(sentence_id)
+    first = sentence_id == 0 or index.tables.sent_doc[sentence_id - 1] != index.tables.sent_doc[sentence_id]
+    return (first and doc.text[start:end] == doc.title) or is_heading(doc.text, start, end)
 
 
 @lru_cache(maxsize=200_000)

@@ -140,6 +140,19 @@ def test_ask_quotes_a_whole_table_row_never_its_header(docs_and_index: tuple[Pat
     assert quotes and "City | Address | Staff | Opened" not in quotes
 
 
+def test_ask_never_quotes_the_title_line_of_a_document(docs_and_index: tuple[Path, Path], embedder: Embedder) -> None:
+    engine = _engine_over(
+        "AquaPure 3000 Countertop Water Filter - User Manual\n"
+        "Thank you for choosing the AquaPure 3000. This countertop filter connects to most kitchen faucets.\n"
+        "Weight (empty) 1.8 kg\nWarranty 2 years limited\n",
+        docs_and_index,
+        embedder,
+        "manual.txt",
+    )
+    answer = engine.ask("How much does the AquaPure 3000 weigh?")
+    assert answer.citations and not any(c.quote.startswith("AquaPure 3000 Countertop") for c in answer.citations)
+
+
 def test_ask_never_quotes_a_markdown_heading(docs_and_index: tuple[Path, Path], embedder: Embedder) -> None:
     engine = _engine_over(
         "# Team handbook\n\n## Working hours\n\nCore hours are 10:00 to 16:00 in your own time zone.\n\n"
