@@ -75,6 +75,8 @@ def is_heading(text: str, start: int, end: int) -> bool:
     capitals = body.isupper() and sum(ch.isalpha() for ch in body) >= 4  # "MINUTES OF THE BOARD OF TRUSTEES"
     if len(body.split()) > (CAPITALS_MAX_WORDS if capitals else HEADING_MAX_WORDS):
         return False
+    if not capitals and number is None and any(ch.isdigit() for ch in body):
+        return False  # a label and its value, as a PDF prints a table's row: "Weight (empty) 1.8 kg"
     if not own_line:
         return False
     # A numbered line is a heading only at the head of its paragraph with no item under it; in a list it is an item.

@@ -79,3 +79,8 @@ def test_a_quote_leaves_out_a_bullet_a_quoted_e_mails_marks_and_a_markdown_rows_
         "Linux is supported", "15:40 | Error rate peaks at 61%.", "Outage | 2 hours", "The budget is 38,000 pounds."
     ]
     assert quote_bounds("|", 0, 1) == (0, 1)  # nothing left to quote: the span stays
+
+
+def test_a_short_line_with_a_value_is_data_not_a_heading() -> None:
+    assert _headings("Specification Value\nWeight (empty) 1.8 kg\nModel number AP-3000\nWarranty") == [True, False, False, True]
+    assert _headings("SECTION 2 BUDGET\n\n1. Release 4.2 status\nIt slipped a week.") == [True, True, False]
