@@ -34,6 +34,8 @@ _NUMERIC_Q = re.compile(
 _TIME_Q = re.compile(r"\bwhen\b|\bhow soon\b|\bwhat (?:year|date|day|month|time|century|decade)\b|\bin which year\b", re.I)
 _PERSON_Q = re.compile(r"\bwho(?:m|se)?\b|\bwhich (?:person|official|leader|president|minister|envoy)\b", re.I)
 _PLACE_PHRASE = re.compile(r"\b(?:in|at|to|from|near|inside|outside|across)\s+(?:the\s+)?[A-Z]")
+# A place without a name: "in the courtyard behind the building", "on the second floor".
+_COMMON_PLACE = re.compile(r"\b(?:in|at|on|behind|beside|near|inside|outside|opposite|next to|under|above)\s+the\s+[a-z]")
 _RELATIVE_TIME_Q = re.compile(r"\bhow soon\b", re.I)
 _COUNTRY_Q = re.compile(r"\b(?:which|what) (?:country|countries|nation|nations)\b", re.I)
 _LOCATIVE_Q = re.compile(
@@ -194,7 +196,7 @@ def type_match(kind: str, sentence: str) -> float:
     if kind == "place":
         if _PLACE_PHRASE.search(sentence):
             return 1.0
-        return 0.5 if _names(sentence) else 0.0
+        return 0.5 if _names(sentence) or _COMMON_PLACE.search(sentence) else 0.0
     if kind == "person":
         return 1.0 if _names(sentence) else 0.0
     return 0.5
@@ -266,5 +268,7 @@ def answer_slot(info: QuestionInfo, sentence: str, sentence_tokens: set[str]) ->
         return 0.5 if info.kind == "time" and _MONTH.search(sentence) else 0.0
     if info.kind in ("person", "place"):
         names = set(tokens(" ".join(_names(sentence))))
+        if info.kind == "place" and not names - asked and _COMMON_PLACE.search(sentence):
+            return 0.5  # a place without a name: "in the courtyard"
         return 1.0 if names - asked else 0.0
     return 1.0 if sentence_tokens - asked else 0.0

@@ -61,6 +61,14 @@ def test_country_match_wants_a_country_the_question_does_not_name() -> None:
     assert country_match(info, "U.S. and Russian officials will meet soon.") == 0.0
 
 
+def test_a_place_without_a_name_counts_half_as_a_place() -> None:
+    info = question_info("Where can I leave my bike?")
+    courtyard = "Bike storage is in the courtyard behind the building."
+    assert type_match("place", courtyard) == 0.5 and type_match("place", "Bikes go in Canal Street.") == 1.0
+    assert answer_slot(info, courtyard, set(tokens(courtyard))) == 0.5
+    assert answer_slot(info, "Bikes are welcome.", set(tokens("Bikes are welcome."))) == 0.0
+
+
 def test_answer_slot_wants_something_the_question_lacks() -> None:
     info = question_info("Who met Lavrov?")
     assert answer_slot(info, "Rubio met Lavrov.", set(tokens("Rubio met Lavrov."))) == 1.0
