@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.lines import is_heading
+from rag.lines import is_heading, line_breaks
 from rag.tables import has_column_gap, is_column_row
 
 _PIECE = re.compile(r"[^\n]+\n*|\n+")
@@ -47,12 +47,15 @@ class Block:
 def blocks(text: str) -> list[Block]:
     """Cut a text into display blocks whose texts join back into it exactly (highlight offsets depend on it).
 
-    A text with no blank line separates its paragraphs by single line breaks, so each line is a paragraph;
-    otherwise a single line break is a wrapped line or a list item and blank lines already space paragraphs.
+    A text with no blank line separates its paragraphs by single line breaks, so each line that ends a sentence is a
+    paragraph (one that doesn't is wrapped, as in a PDF); otherwise a single line break is a wrapped line or a list
+    item and blank lines already space paragraphs.
     >>> [(b.text, b.kind) for b in blocks("Title\\nOne. Two.\\nThree.")]
     [('Title\\n', 'heading'), ('One. Two.\\n', 'paragraph'), ('Three.', 'paragraph')]
     """
     spaced = _BLANK_LINE.search(text) is None
+    # Without blank lines, a line break is a paragraph's end where it ends a sentence; elsewhere it is a wrap (PDFs).
+    breaks = set(line_breaks(text, 0, len(text))) if spaced else set()
     out: list[Block] = []
     row = False  # the line before is a table row: a row whose cell overflows its column has one gap left
     for match in _PIECE.finditer(text):
@@ -70,7 +73,7 @@ def blocks(text: str) -> list[Block]:
         elif (ends_paragraph or stripped.startswith("#")) and is_heading(text, start, end):
             kind = "heading"
         else:
-            kind = "paragraph" if spaced else "line"
+            kind = "paragraph" if spaced and (match.start() + len(line) in breaks or "\n" not in piece) else "line"
         marker = _MARKER.match(piece)
         out.append(Block(piece, kind, marker.group() if marker and kind == "heading" else ""))
     return out

@@ -43,3 +43,12 @@ def test_markdown_bold_marks_are_markup_parts_that_join_back_into_the_line() -> 
     block = blocks("Every employee gets **25 days** of leave.\n")[0]
     assert [p for p, markup in block.parts if markup] == ["**", "**"]
     assert "".join(p for p, _ in block.parts) == block.text
+
+
+def test_lines_a_pdf_wraps_are_not_spaced_as_paragraphs() -> None:
+    text = (
+        "Thank you for choosing the AquaPure 3000. This filter connects to most\n"
+        "kitchen faucets and removes chlorine from your tap water.\n"
+        "The cartridge should be replaced every six months.\n"
+    )
+    assert [b.kind for b in blocks(text)] == ["line", "paragraph", "paragraph"]
