@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -29,6 +30,9 @@ from rag.schema import Citation
 
 ABSTAIN_TEXT = "The documents don't say. The closest passages are listed below."
 MIN_QUOTE_WORDS = 8  # a second quote cut shorter than this says too little to be worth showing
+HEADING_KINDS = ("time", "number")  # kinds of answer a section heading may hold for the sentences under it
+SECTION_LOOKBACK = 12  # how many sentences back a section's heading is looked for
+_SECTION_NUMBER = re.compile(r"^[#\s]*(?:\d{1,3}\.)*\d{1,3}\.?\s+(?![-\u2013\u2014]\s*\d)")
 FEATURES = (
     "cos", "lex", "lex_ctx", "cos_passage", "lex_passage", "rank", "type", "novelty", "specific",
     "bigram", "slot", "cos_rel", "lex_rel", "cos_prev", "length",
@@ -56,6 +60,7 @@ class Candidate:
     passage_rank: int
     features: np.ndarray
     score: float
+    heading: int | None = None  # the section heading that holds what the sentence lacks ("### 2.0.0 - 2023-02-14")
 
 
 def candidates(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, info: QuestionInfo) -> list[Candidate]:
@@ -76,9 +81,14 @@ def candidates(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, in
     cos_of = dict(zip(ids, cos.tolist()))
     q_tokens = list(info.tokens)
     rows: list[list[float]] = []
+    headings: dict[int, int] = {}
     for sid in ids:
         seq = _sentence_tokens(index, sid)
         text = index.sentence_text(sid)
+        kind = kind_match(info, text)
+        heading = _heading_holding(index, info, sid) if kind < 1.0 and info.kind in HEADING_KINDS else None
+        if heading is not None:
+            kind, headings[sid] = 1.0, heading
         toks = _context_tokens(index, info, sid)
         has_prev = sid > 0 and t.sent_doc[sid - 1] == t.sent_doc[sid]
         prev = _context_tokens(index, info, sid - 1) if has_prev else set()
@@ -90,7 +100,7 @@ def candidates(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, in
             p_dense,
             p_lex,
             1.0 / (p_rank + 1),
-            kind_match(info, text),
+            kind,
             novelty(info.tokens, toks),
             _specific_share(info, toks),
             bigram_share(q_tokens, seq),
@@ -105,7 +115,20 @@ def candidates(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, in
     feats[:, FEATURES.index("lex_rel")] = feats[:, 1] - feats[:, 1].max()
     scores = feats @ RANK_WEIGHTS
     order = np.argsort(-scores, kind="stable")
-    return [Candidate(ids[i], int(best[ids[i]][0]), feats[i], float(scores[i])) for i in order]
+    return [Candidate(ids[i], int(best[ids[i]][0]), feats[i], float(scores[i]), headings.get(ids[i])) for i in order]
+
+
+def _heading_holding(index: LoadedIndex, info: QuestionInfo, sentence_id: int) -> int | None:
+    """The heading of the sentence's section when it holds the time or number asked for: a changelog gives a
+    release's date only in its heading ("### 2.2.0 - 2024-03-07" over "- Added SVG output")."""
+    doc = index.tables.sent_doc[sentence_id]
+    for sid in range(sentence_id - 1, max(sentence_id - SECTION_LOOKBACK, -1), -1):
+        if index.tables.sent_doc[sid] != doc:
+            return None
+        if _is_heading(index, sid):
+            words = _SECTION_NUMBER.sub("", index.sentence_text(sid))  # "### 2.3 Returns" holds no number asked for
+            return sid if kind_match(info, words) == 1.0 else None
+    return None
 
 
 QUESTION_FEATURES = (
@@ -171,7 +194,8 @@ def on_topic(question_vector: np.ndarray, relevance_floor: float) -> bool:
 
 def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int, second_margin: float) -> tuple[str, tuple[Citation, ...]]:
     """The answer: the best sentence, plus the runner-up when within `second_margin` in score, each cited; a best
-    sentence that ends in ":" ("To undo the last run:") brings the sentence it introduces first.
+    sentence that ends in ":" ("To undo the last run:") brings the sentence it introduces, and one whose section
+    heading holds the asked date or number comes after that heading.
 
     Quotes stay verbatim: a quote that would overrun `max_words` is cut short (its end offset moves with it).
     """
@@ -179,6 +203,9 @@ def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int, second_
         return "", ()
     chosen = [(ranked[0], max_words)]
     budget = max_words - min(_word_count(index, ranked[0].sentence_id), max_words)
+    if ranked[0].heading is not None:  # the heading's date or number first, then the sentence it heads
+        chosen.insert(0, (replace(ranked[0], sentence_id=ranked[0].heading), max_words))
+        budget -= min(_word_count(index, ranked[0].heading), budget)
     introduced = _introduced(index, ranked[0].sentence_id)
     if introduced is not None and budget > 0:
         chosen.append((replace(ranked[0], sentence_id=introduced), budget))

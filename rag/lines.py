@@ -132,14 +132,14 @@ def is_list_item(sentence: str) -> bool:
 
 
 def quote_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    """A sentence's span as it is quoted: without a list item's bullet, a quoted e-mail's marks or a Markdown table
-    row's outer bars.
+    """A sentence's span as it is quoted: without a list item's bullet, a quoted e-mail's marks, a Markdown
+    heading's marks or a Markdown table row's outer bars.
 
     >>> t = "- Linux is supported\\n| 15:40 | Error rate peaks at 61%. |"
     >>> [t[a:b] for a, b in (quote_bounds(t, 0, 20), quote_bounds(t, 21, len(t)))]
     ['Linux is supported', '15:40 | Error rate peaks at 61%.']
     """
-    bullet = _BULLET.match(text, start, end) or _QUOTE_MARKS.match(text, start, end)
+    bullet = _BULLET.match(text, start, end) or _QUOTE_MARKS.match(text, start, end) or _MARKDOWN_HEADING.match(text, start, end)
     if bullet and bullet.end() < end:
         start = bullet.end()
     return bar_bounds(text, start, end)

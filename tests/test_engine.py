@@ -153,6 +153,23 @@ def test_ask_never_quotes_the_title_line_of_a_document(docs_and_index: tuple[Pat
     assert answer.citations and not any(c.quote.startswith("AquaPure 3000 Countertop") for c in answer.citations)
 
 
+def test_ask_quotes_the_heading_that_dates_a_changelog_entry(docs_and_index: tuple[Path, Path], embedder: Embedder) -> None:
+    engine = _engine_over(
+        "# Tidewatch\n\nTidewatch prints tide tables for harbours.\n\n## 2.3 Returns\n\n"
+        "You may return a licence within 30 days of buying it.\n\n## Changelog\n\n"
+        "### 2.2.0 - 2024-03-07\n\n- Added SVG output for charts.\n- Fixed the daylight saving offset.\n\n"
+        "### 2.1.0 - 2023-11-20\n\n- Added French station names.\n",
+        docs_and_index,
+        embedder,
+        "README.md",
+    )
+    answer = engine.ask("When was SVG output added?")
+    assert not answer.abstained
+    assert [c.quote for c in answer.citations[:2]] == ["2.2.0 - 2024-03-07", "Added SVG output for charts."]
+    answer = engine.ask("How many days do I have to return a licence?")
+    assert answer.citations[0].quote == "You may return a licence within 30 days of buying it."  # "2.3" numbers a section
+
+
 def test_ask_never_quotes_a_markdown_heading(docs_and_index: tuple[Path, Path], embedder: Embedder) -> None:
     engine = _engine_over(
         "# Team handbook\n\n## Working hours\n\nCore hours are 10:00 to 16:00 in your own time zone.\n\n"
