@@ -123,7 +123,7 @@ def _on_topic(qx: np.ndarray) -> np.ndarray:
 
 def rescored(row: Row, w: np.ndarray) -> list[Candidate]:
     """The row's candidates re-ranked with weights `w`."""
-    return sorted((Candidate(c.sentence_id, c.passage_rank, c.features, float(c.features @ w)) for c in row.ranked), key=lambda c: -c.score)
+    return sorted((replace(c, score=float(c.features @ w)) for c in row.ranked), key=lambda c: -c.score)
 
 
 def answer_hits(row: Row, w: np.ndarray) -> tuple[float, list[float]]:
