@@ -10,7 +10,7 @@ ROW_MAX = 300  # no table row is longer; a longer line is prose
 # A plain-text table: cells parted by runs of spaces ("A3   Place order   Deputy Clerk   21 Jan 2025"), not by the
 # two spaces some writers put after a full stop; a rule line of dashes under its header.
 _COLUMN_GAP = re.compile(r"[^\s.!?:;,] {2,}(?=\S)|\t+(?=\S)")
-_RULE = re.compile(r"[ \t]*[-=+|]{3,}(?:[ \t]+[-=+|]{3,})*[ \t]*")
+_RULE_CHARS = frozenset("-=+|: \t")  # "|------|-------|", "| --- | :---: |", "---  -----", "===="
 _ROW_START = re.compile(r"\|[ \t]+")
 _ROW_END = re.compile(r"[ \t]+\|$")
 
@@ -18,10 +18,10 @@ _ROW_END = re.compile(r"[ \t]+\|$")
 def is_rule(line: str) -> bool:
     """True for a rule line of dashes (and bars or pluses) under a table's header: "|------|-------|", "---  ----".
 
-    >>> is_rule("|------|-------|"), is_rule("---  -----"), is_rule("- Visa")
-    (True, True, False)
+    >>> is_rule("|------|-------|"), is_rule("| --- | :---: |"), is_rule("---  -----"), is_rule("- Visa"), is_rule("| |")
+    (True, True, True, False, False)
     """
-    return _RULE.fullmatch(line) is not None
+    return bool(line.strip()) and set(line) <= _RULE_CHARS and line.count("-") + line.count("=") >= 3
 
 
 def bar_bounds(text: str, start: int, end: int) -> tuple[int, int]:

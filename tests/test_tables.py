@@ -15,6 +15,7 @@ def test_plain_text_table_rows_and_rules_are_column_rows_prose_is_not() -> None:
 
 def test_a_header_row_has_a_rule_under_it_or_labels_the_cells_of_the_row_below() -> None:
     assert is_header_row("| Time | Event |", "|------|-------|")
+    assert is_header_row("| Allowance | Hybrid | Fully remote |", "| --- | :---: | ---: |")
     assert is_header_row("City | Address | Staff", "Krakow | Address: ul. Floriańska 3 | Staff: 140")
     assert not is_header_row("Lisbon | Address: Rua Augusta 120 | Staff: 85", "Krakow | Address: ul. Floriańska 3 | Staff: 140")
     assert is_rule("---  -----") and not is_rule("- Visa")
