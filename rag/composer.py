@@ -24,7 +24,7 @@ from rag.features import (
 from rag.index import LoadedIndex
 from rag.lexical import tokens
 from rag.lines import is_heading, quote_bounds
-from rag.mismatch import has_negation, number_conflict, opposites, unit_missing
+from rag.mismatch import MONTHS, has_negation, number_conflict, opposites, unit_missing
 from rag.retrieval import Hit
 from rag.schema import Citation
 
@@ -32,6 +32,8 @@ ABSTAIN_TEXT = "The documents don't say. The closest passages are listed below."
 MIN_QUOTE_WORDS = 8  # a second quote cut shorter than this says too little to be worth showing
 HEADING_KINDS = ("time", "number")  # kinds of answer a section heading may hold for the sentences under it
 SECTION_LOOKBACK = 12  # how many sentences back a section's heading is looked for
+_DATED = re.compile(rf"\b(?:1[5-9]|20)\d\d\b|\b(?:{MONTHS})\b", re.I)
+_QUESTION = re.compile(r"\?[\"'\u201d\u2019)]*$")
 _SECTION_NUMBER = re.compile(r"^[#\s]*(?:\d{1,3}\.)*\d{1,3}\.?\s+(?![-\u2013\u2014]\s*\d)")
 FEATURES = (
     "cos", "lex", "lex_ctx", "cos_passage", "lex_passage", "rank", "type", "novelty", "specific",
@@ -64,7 +66,8 @@ class Candidate:
 
 
 def candidates(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, info: QuestionInfo) -> list[Candidate]:
-    """Every sentence of the retrieved passages but headings, scored; best first.
+    """Every sentence of the retrieved passages but headings and questions, scored; best first. A question is never
+    an answer: an FAQ's or an interviewer's question matches a user's best but says nothing.
 
     A sentence in several overlapping passages takes the best of their scores.
     """
@@ -74,7 +77,7 @@ def candidates(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, in
         for sid in range(int(t.chunk_first[hit.chunk_id]), int(t.chunk_last[hit.chunk_id])):
             seen = best.setdefault(sid, [rank, hit.dense, hit.lexical])
             seen[1], seen[2] = max(seen[1], hit.dense), max(seen[2], hit.lexical)
-    ids = sorted(sid for sid in best if not _is_heading(index, sid))
+    ids = sorted(sid for sid in best if not _is_heading(index, sid) and not _QUESTION.search(index.sentence_text(sid)))
     if not ids:
         return []
     cos = index.sentence_vectors[ids] @ query_vector
@@ -126,8 +129,11 @@ def _heading_holding(index: LoadedIndex, info: QuestionInfo, sentence_id: int) -
         if index.tables.sent_doc[sid] != doc:
             return None
         if _is_heading(index, sid):
+            if _is_title(index, sid):  # "Transcript: Episode 14" titles the whole document, dates no section
+                return None
             words = _SECTION_NUMBER.sub("", index.sentence_text(sid))  # "### 2.3 Returns" holds no number asked for
-            return sid if kind_match(info, words) == 1.0 else None
+            dated = info.kind != "time" or _DATED.search(words) is not None  # a year or a month, not any digit
+            return sid if dated and kind_match(info, words) == 1.0 else None
     return None
 
 
@@ -241,9 +247,13 @@ def _is_heading(index: LoadedIndex, sentence_id: int) -> bool:
     """True for a heading (`lines.is_heading`), or the document's title as its first line: context for the sentence
     under it, never an answer ("AquaPure 3000 Countertop Water Filter - User Manual")."""
     start, end = int(index.tables.sent_start[sentence_id]), int(index.tables.sent_end[sentence_id])
-    doc = index.sentence_doc(sentence_id)
+    return _is_title(index, sentence_id) or is_heading(index.sentence_doc(sentence_id).text, start, end)
+
+
+def _is_title(index: LoadedIndex, sentence_id: int) -> bool:
+    """True for a document's first sentence when it is the document's title."""
     first = sentence_id == 0 or index.tables.sent_doc[sentence_id - 1] != index.tables.sent_doc[sentence_id]
-    return (first and doc.text[start:end] == doc.title) or is_heading(doc.text, start, end)
+    return first and index.sentence_text(sentence_id) == index.sentence_doc(sentence_id).title
 
 
 @lru_cache(maxsize=200_000)

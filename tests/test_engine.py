@@ -170,6 +170,22 @@ def test_ask_quotes_the_heading_that_dates_a_changelog_entry(docs_and_index: tup
     assert answer.citations[0].quote == "You may return a licence within 30 days of buying it."  # "2.3" numbers a section
 
 
+def test_ask_never_quotes_a_question_or_a_title_as_an_answer(docs_and_index: tuple[Path, Path], embedder: Embedder) -> None:
+    engine = _engine_over(
+        "Small Business Voices, Episode 14\n\n"
+        "INTERVIEWER: How did you pay for the storefront?\n\n"
+        "MARIA LOPEZ: I had about $18,000 in savings, and my brother Daniel lent me $12,000.\n\n"
+        "INTERVIEWER: How did the bakery get started?\n\n"
+        "MARIA LOPEZ: I started baking for church fundraisers, and people kept asking to order from me.\n",
+        docs_and_index,
+        embedder,
+        "interview.txt",
+    )
+    for question in ("How did you pay for the storefront?", "How did the bakery get started?", "When did the bakery start?"):
+        quotes = [c.quote for c in engine.ask(question).citations]
+        assert not any(q.endswith("?") or q.startswith("Small Business Voices") for q in quotes), (question, quotes)
+
+
 def test_ask_never_quotes_a_markdown_heading(docs_and_index: tuple[Path, Path], embedder: Embedder) -> None:
     engine = _engine_over(
         "# Team handbook\n\n## Working hours\n\nCore hours are 10:00 to 16:00 in your own time zone.\n\n"
