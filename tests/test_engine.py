@@ -186,6 +186,22 @@ def test_ask_never_quotes_a_question_or_a_title_as_an_answer(docs_and_index: tup
         assert not any(q.endswith("?") or q.startswith("Small Business Voices") for q in quotes), (question, quotes)
 
 
+def test_ask_quotes_the_whole_list_a_lead_in_introduces(docs_and_index: tuple[Path, Path], embedder: Embedder) -> None:
+    engine = _engine_over(
+        "# Remote work\n\n## Equipment\n\n"
+        "- The company provides every remote employee with:\n"
+        "  - a laptop, a second monitor and a keyboard;\n  - a headset with noise cancellation;\n"
+        "  - an ergonomic chair on request.\n"
+        "- Employees are responsible for a quiet, safe workspace.\n",
+        docs_and_index,
+        embedder,
+        "policy.md",
+    )
+    answer = engine.ask("What equipment does the company give remote employees?")
+    listed = next(c.quote for c in answer.citations if c.quote.startswith("a laptop"))
+    assert listed.endswith("an ergonomic chair on request.") and "responsible" not in listed
+
+
 def test_ask_never_quotes_a_markdown_heading(docs_and_index: tuple[Path, Path], embedder: Embedder) -> None:
     engine = _engine_over(
         "# Team handbook\n\n## Working hours\n\nCore hours are 10:00 to 16:00 in your own time zone.\n\n"
