@@ -30,3 +30,8 @@ def test_bm25_gives_zeros_for_unknown_words() -> None:
 def test_idf_is_higher_for_rarer_words() -> None:
     idf = idf_table(["common rare", "common", "common"])
     assert idf["rare"] > idf["common"] > 0
+
+
+def test_a_plural_acronym_is_its_acronym() -> None:
+    assert tokens("DVDs and CDs") == tokens("DVD and CD")
+    assert tokens("Mrs Jones") == ["mrs", "jone"]  # only capitals before the "s" make an acronym
