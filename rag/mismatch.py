@@ -98,10 +98,11 @@ _DIMENSIONS: dict[str, str] = {
     "percent": r"percent|per cent|%|half|thirds?|quarters?",
     "temperature": r"degrees?|°[cfk]?|celsius|fahrenheit|kelvin",
 }
-# "How heavy", "how tall", ...: the adjective names the dimension ("how long" may be a time, so it is not here);
-# a temperature or a boiling point wants degrees.
+# "How heavy", "how tall", ...: the adjective names the dimension ("how long" may be a time, so it is not here, nor
+# "how far in advance"); a temperature or a boiling point wants degrees.
 _HOW_ADJECTIVE = re.compile(
-    r"\bhow (?P<adjective>heavy|tall|high|wide|deep|far|hot|cold|warm)\b|\b(?:temperature|(?:boiling|melting|freezing) point)s?\b",
+    r"\bhow (?P<adjective>heavy|tall|high|wide|deep|far(?! in advance| ahead| back)|hot|cold|warm)\b"
+    r"|\b(?:temperature|(?:boiling|melting|freezing) point)s?\b",
     re.I,
 )
 _ADJECTIVE_DIMENSION = {
@@ -153,6 +154,8 @@ def unit_missing(question: str, sentence: str) -> bool:
     (True, False)
     >>> unit_missing("How heavy is the router?", "Weight | 480 g"), unit_missing("How tall is the tower?", "It has 4 floors.")
     (False, True)
+    >>> unit_missing("How far in advance must I book?", "Bookings must be made 10 days in advance.")
+    False
     """
     for asks, holds in _ASKED_GRAIN:
         if asks.search(question):

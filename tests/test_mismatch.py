@@ -83,3 +83,8 @@ def test_how_heavy_tall_or_hot_needs_a_weight_a_length_or_a_temperature() -> Non
 def test_a_temperature_or_boiling_point_needs_a_temperature() -> None:
     assert unit_missing("What is the boiling point of water at sea level?", "The float switch sticks when the water is cold.")
     assert not unit_missing("At what temperature does water boil?", "Water boils at 100 degrees Celsius at sea level.")
+
+
+def test_how_far_in_advance_asks_for_a_time_not_a_distance() -> None:
+    assert not unit_missing("How far in advance must the room be booked?", "Bookings must be made 10 days in advance.")
+    assert unit_missing("How far is the station?", "The station is close to the harbour.")
