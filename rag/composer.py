@@ -1,10 +1,11 @@
-"""The answer composer: picks the sentences that answer, quotes them verbatim with citations, or abstains."""
+"""The answer composer: ranks the sentences that might answer and judges whether the best one does (or abstains);
+`rag.quotes` turns the ranked sentences into verbatim quotes with citations."""
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -23,13 +24,10 @@ from rag.features import (
 )
 from rag.index import LoadedIndex
 from rag.lexical import tokens
-from rag.lines import is_heading, is_list_item, quote_bounds
 from rag.mismatch import MONTHS, has_negation, number_conflict, opposites, unit_missing
 from rag.retrieval import Hit
-from rag.schema import Citation
 
 ABSTAIN_TEXT = "The documents don't say. The closest passages are listed below."
-MIN_QUOTE_WORDS = 8  # a second quote cut shorter than this says too little to be worth showing
 HEADING_KINDS = ("time", "number")  # kinds of answer a section heading may hold for the sentences under it
 SECTION_LOOKBACK = 12  # how many sentences back a section's heading is looked for
 _DATED = re.compile(rf"\b(?:1[5-9]|20)\d\d\b|\b(?:{MONTHS})\b", re.I)
@@ -77,7 +75,7 @@ def candidates(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, in
         for sid in range(int(t.chunk_first[hit.chunk_id]), int(t.chunk_last[hit.chunk_id])):
             seen = best.setdefault(sid, [rank, hit.dense, hit.lexical])
             seen[1], seen[2] = max(seen[1], hit.dense), max(seen[2], hit.lexical)
-    ids = sorted(sid for sid in best if not _is_heading(index, sid) and not _QUESTION.search(index.sentence_text(sid)))
+    ids = sorted(sid for sid in best if not index.is_heading(sid) and not _QUESTION.search(index.sentence_text(sid)))
     if not ids:
         return []
     cos = index.sentence_vectors[ids] @ query_vector
@@ -128,8 +126,8 @@ def _heading_holding(index: LoadedIndex, info: QuestionInfo, sentence_id: int) -
     for sid in range(sentence_id - 1, max(sentence_id - SECTION_LOOKBACK, -1), -1):
         if index.tables.sent_doc[sid] != doc:
             return None
-        if _is_heading(index, sid):
-            if _is_title(index, sid):  # "Transcript: Episode 14" titles the whole document, dates no section
+        if index.is_heading(sid):
+            if index.is_title(sid):  # "Transcript: Episode 14" titles the whole document, dates no section
                 return None
             words = _SECTION_NUMBER.sub("", index.sentence_text(sid))  # "### 2.3 Returns" holds no number asked for
             dated = info.kind != "time" or _DATED.search(words) is not None  # a year or a month, not any digit
@@ -198,88 +196,6 @@ def on_topic(question_vector: np.ndarray, relevance_floor: float) -> bool:
     return bool(question_vector[QUESTION_FEATURES.index("max_cos")] >= relevance_floor + (UNSEEN_WORDS_RAISE if unseen else 0.0))
 
 
-def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int, second_margin: float) -> tuple[str, tuple[Citation, ...]]:
-    """The answer: the best sentence, plus the runner-up when within `second_margin` in score, each cited; a best
-    sentence that ends in ":" ("To undo the last run:") brings the sentence it introduces (a whole list, words
-    allowing), and one whose section heading holds the asked date or number comes after that heading.
-
-    Quotes stay verbatim: a quote that would overrun `max_words` is cut short (its end offset moves with it).
-    """
-    if not ranked:
-        return "", ()
-    best = ranked[0].sentence_id
-    chosen = [(ranked[0], max_words, best)]  # (candidate, words left for it, last sentence of its quote)
-    budget = max_words - min(_word_count(index, best), max_words)
-    if ranked[0].heading is not None:  # the heading's date or number first, then the sentence it heads
-        chosen.insert(0, (replace(ranked[0], sentence_id=ranked[0].heading), max_words, ranked[0].heading))
-        budget -= min(_word_count(index, ranked[0].heading), budget)
-    introduced = _introduced(index, best)
-    if introduced is not None and budget > 0:
-        last = _list_end(index, introduced)  # a list is quoted whole, as far as the words allow
-        chosen.append((replace(ranked[0], sentence_id=introduced), budget, last))
-        budget -= min(sum(_word_count(index, sid) for sid in range(introduced, last + 1)), budget)
-    runner_up = ranked[1] if len(ranked) > 1 and ranked[1].sentence_id != introduced else None
-    if runner_up is not None and ranked[0].score - runner_up.score <= second_margin and budget >= MIN_QUOTE_WORDS:
-        chosen.append((runner_up, budget, runner_up.sentence_id))
-    citations, parts = [], []
-    for n, (cand, limit, last) in enumerate(chosen, start=1):
-        doc = index.sentence_doc(cand.sentence_id)
-        start, end = int(index.tables.sent_start[cand.sentence_id]), int(index.tables.sent_end[last])
-        start, end = quote_bounds(doc.text, start, end)  # "- Linux is ..." is quoted from "Linux"
-        quote, cut = _clip(doc.text, start, end, limit)
-        citations.append(Citation(n, doc.doc_id, doc.title, quote, start, cut, round(cand.score, 4)))
-        parts.append(f"{quote}{' …' if cut < end else ''} [{n}]")
-    return " ".join(parts), tuple(citations)
-
-
-def _introduced(index: LoadedIndex, sentence_id: int) -> int | None:
-    """The sentence a lead-in ending in ":" introduces: the next in its document that is no heading (nor a fence)."""
-    if not index.sentence_text(sentence_id).endswith(":"):
-        return None
-    doc = index.tables.sent_doc[sentence_id]
-    for sid in range(sentence_id + 1, min(sentence_id + 3, len(index.tables.sent_doc))):
-        if index.tables.sent_doc[sid] != doc:
-            return None
-        if not _is_heading(index, sid):
-            return sid
-    return None
-
-
-def _list_end(index: LoadedIndex, sentence_id: int) -> int:
-    """The last item of the list a list item opens, its nested items included; the sentence itself when it is none."""
-    t = index.tables
-    indent = _item_indent(index, sentence_id)
-    last = sentence_id
-    while indent is not None and last + 1 < len(t.sent_doc) and t.sent_doc[last + 1] == t.sent_doc[sentence_id]:
-        nested = _item_indent(index, last + 1)
-        if nested is None or nested < indent:
-            break
-        last += 1
-    return last
-
-
-def _item_indent(index: LoadedIndex, sentence_id: int) -> int | None:
-    """How far a list item is indented on its line, or None for a sentence that is no list item."""
-    if not is_list_item(index.sentence_text(sentence_id)):
-        return None
-    text, start = index.sentence_doc(sentence_id).text, int(index.tables.sent_start[sentence_id])
-    line_start = text.rfind("\n", 0, start) + 1
-    return start - line_start if not text[line_start:start].strip() else None
-
-
-def _is_heading(index: LoadedIndex, sentence_id: int) -> bool:
-    """True for a heading (`lines.is_heading`), or the document's title as its first line: context for the sentence
-    under it, never an answer ("AquaPure 3000 Countertop Water Filter - User Manual")."""
-    start, end = int(index.tables.sent_start[sentence_id]), int(index.tables.sent_end[sentence_id])
-    return _is_title(index, sentence_id) or is_heading(index.sentence_doc(sentence_id).text, start, end)
-
-
-def _is_title(index: LoadedIndex, sentence_id: int) -> bool:
-    """True for a document's first sentence when it is the document's title."""
-    first = sentence_id == 0 or index.tables.sent_doc[sentence_id - 1] != index.tables.sent_doc[sentence_id]
-    return first and index.sentence_text(sentence_id) == index.sentence_doc(sentence_id).title
-
-
 @lru_cache(maxsize=200_000)
 def _tokens_cached(text: str) -> tuple[str, ...]:
     return tuple(tokens(text))
@@ -301,19 +217,3 @@ def _specific_share(info: QuestionInfo, toks: set[str]) -> float:
     if not info.specific:
         return 1.0
     return sum(1 for s in info.specific if matches(s, toks)) / len(info.specific)
-
-
-def _word_count(index: LoadedIndex, sentence_id: int) -> int:
-    return len(index.sentence_text(sentence_id).split())
-
-
-def _clip(text: str, start: int, end: int, max_words: int) -> tuple[str, int]:
-    """Cut a quote after `max_words` words, still verbatim: the end offset moves, the text is never changed."""
-    pos, count = start, 0
-    while pos < end and count < max_words:
-        while pos < end and text[pos].isspace():
-            pos += 1
-        while pos < end and not text[pos].isspace():
-            pos += 1
-        count += 1
-    return text[start:pos], pos

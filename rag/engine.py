@@ -8,13 +8,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from rag import store
-from rag.composer import ABSTAIN_TEXT, candidates, compose, confidence, question_features
+from rag.composer import ABSTAIN_TEXT, candidates, confidence, question_features
 from rag.conversation import standalone_question
 from rag.embedder import Embedder
 from rag.errors import ConfigError
 from rag.features import question_info
 from rag.index import LoadedIndex
 from rag.indexer import BuildReport, build_index
+from rag.quotes import compose
 from rag.retrieval import Hit, retrieve
 from rag.schema import Answer, Passage
 from rag.settings import Settings

@@ -12,6 +12,7 @@ import numpy as np
 from rag import dense, store
 from rag.errors import IndexCorruptError, IndexMissingError
 from rag.lexical import Bm25
+from rag.lines import is_heading
 from rag.schema import Chunk, Document
 
 _RETRIES = 3
@@ -103,6 +104,18 @@ class LoadedIndex:
         """The exact text of a sentence."""
         t = self.tables
         return self.sentence_doc(sentence_id).text[t.sent_start[sentence_id] : t.sent_end[sentence_id]]
+
+    def is_heading(self, sentence_id: int) -> bool:
+        """True for a heading (`lines.is_heading`), or the document's title as its first line: context for the
+        sentence under it, never an answer ("AquaPure 3000 Countertop Water Filter - User Manual")."""
+        t = self.tables
+        start, end = int(t.sent_start[sentence_id]), int(t.sent_end[sentence_id])
+        return self.is_title(sentence_id) or is_heading(self.sentence_doc(sentence_id).text, start, end)
+
+    def is_title(self, sentence_id: int) -> bool:
+        """True for a document's first sentence when it is the document's title."""
+        first = sentence_id == 0 or self.tables.sent_doc[sentence_id - 1] != self.tables.sent_doc[sentence_id]
+        return first and self.sentence_text(sentence_id) == self.sentence_doc(sentence_id).title
 
 
 def _check_offsets(documents: dict[str, Document], tables: store.Tables, path: Path, hint: str) -> None:

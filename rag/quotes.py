@@ -1,0 +1,100 @@
+"""Verbatim quotes with citations: the answer text made from the ranked sentences, never changing a character."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from rag.index import LoadedIndex
+from rag.lines import is_list_item, quote_bounds
+from rag.schema import Citation
+
+if TYPE_CHECKING:
+    from rag.composer import Candidate
+
+MIN_QUOTE_WORDS = 8  # a second quote cut shorter than this says too little to be worth showing
+
+
+def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int, second_margin: float) -> tuple[str, tuple[Citation, ...]]:
+    """The answer: the best sentence, plus the runner-up when within `second_margin` in score, each cited; a best
+    sentence that ends in ":" ("To undo the last run:") brings the sentence it introduces (a whole list, words
+    allowing), and one whose section heading holds the asked date or number comes after that heading.
+
+    Quotes stay verbatim: a quote that would overrun `max_words` is cut short (its end offset moves with it).
+    """
+    if not ranked:
+        return "", ()
+    best = ranked[0].sentence_id
+    chosen = [(ranked[0], max_words, best)]  # (candidate, words left for it, last sentence of its quote)
+    budget = max_words - min(_word_count(index, best), max_words)
+    if ranked[0].heading is not None:  # the heading's date or number first, then the sentence it heads
+        chosen.insert(0, (replace(ranked[0], sentence_id=ranked[0].heading), max_words, ranked[0].heading))
+        budget -= min(_word_count(index, ranked[0].heading), budget)
+    introduced = _introduced(index, best)
+    if introduced is not None and budget > 0:
+        last = _list_end(index, introduced)  # a list is quoted whole, as far as the words allow
+        chosen.append((replace(ranked[0], sentence_id=introduced), budget, last))
+        budget -= min(sum(_word_count(index, sid) for sid in range(introduced, last + 1)), budget)
+    runner_up = ranked[1] if len(ranked) > 1 and ranked[1].sentence_id != introduced else None
+    if runner_up is not None and ranked[0].score - runner_up.score <= second_margin and budget >= MIN_QUOTE_WORDS:
+        chosen.append((runner_up, budget, runner_up.sentence_id))
+    citations, parts = [], []
+    for n, (cand, limit, last) in enumerate(chosen, start=1):
+        doc = index.sentence_doc(cand.sentence_id)
+        start, end = int(index.tables.sent_start[cand.sentence_id]), int(index.tables.sent_end[last])
+        start, end = quote_bounds(doc.text, start, end)  # "- Linux is ..." is quoted from "Linux"
+        quote, cut = _clip(doc.text, start, end, limit)
+        citations.append(Citation(n, doc.doc_id, doc.title, quote, start, cut, round(cand.score, 4)))
+        parts.append(f"{quote}{' …' if cut < end else ''} [{n}]")
+    return " ".join(parts), tuple(citations)
+
+
+def _introduced(index: LoadedIndex, sentence_id: int) -> int | None:
+    """The sentence a lead-in ending in ":" introduces: the next in its document that is no heading (nor a fence)."""
+    if not index.sentence_text(sentence_id).endswith(":"):
+        return None
+    doc = index.tables.sent_doc[sentence_id]
+    for sid in range(sentence_id + 1, min(sentence_id + 3, len(index.tables.sent_doc))):
+        if index.tables.sent_doc[sid] != doc:
+            return None
+        if not index.is_heading(sid):
+            return sid
+    return None
+
+
+def _list_end(index: LoadedIndex, sentence_id: int) -> int:
+    """The last item of the list a list item opens, its nested items included; the sentence itself when it is none."""
+    t = index.tables
+    indent = _item_indent(index, sentence_id)
+    last = sentence_id
+    while indent is not None and last + 1 < len(t.sent_doc) and t.sent_doc[last + 1] == t.sent_doc[sentence_id]:
+        nested = _item_indent(index, last + 1)
+        if nested is None or nested < indent:
+            break
+        last += 1
+    return last
+
+
+def _item_indent(index: LoadedIndex, sentence_id: int) -> int | None:
+    """How far a list item is indented on its line, or None for a sentence that is no list item."""
+    if not is_list_item(index.sentence_text(sentence_id)):
+        return None
+    text, start = index.sentence_doc(sentence_id).text, int(index.tables.sent_start[sentence_id])
+    line_start = text.rfind("\n", 0, start) + 1
+    return start - line_start if not text[line_start:start].strip() else None
+
+
+def _word_count(index: LoadedIndex, sentence_id: int) -> int:
+    return len(index.sentence_text(sentence_id).split())
+
+
+def _clip(text: str, start: int, end: int, max_words: int) -> tuple[str, int]:
+    """Cut a quote after `max_words` words, still verbatim: the end offset moves, the text is never changed."""
+    pos, count = start, 0
+    while pos < end and count < max_words:
+        while pos < end and text[pos].isspace():
+            pos += 1
+        while pos < end and not text[pos].isspace():
+            pos += 1
+        count += 1
+    return text[start:pos], pos
