@@ -113,9 +113,9 @@ class LoadedIndex:
         return self.is_title(sentence_id) or is_heading(self.sentence_doc(sentence_id).text, start, end)
 
     def is_title(self, sentence_id: int) -> bool:
-        """True for a document's first sentence when it is the document's title."""
+        """True for a document's first sentence when it is the document's title (a wrapped one too)."""
         first = sentence_id == 0 or self.tables.sent_doc[sentence_id - 1] != self.tables.sent_doc[sentence_id]
-        return first and self.sentence_text(sentence_id) == self.sentence_doc(sentence_id).title
+        return first and " ".join(self.sentence_text(sentence_id).split()) == self.sentence_doc(sentence_id).title
 
 
 def _check_offsets(documents: dict[str, Document], tables: store.Tables, path: Path, hint: str) -> None:

@@ -21,6 +21,7 @@ from rag.schema import Document
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
+TITLE_MAX_WORDS = 16  # a wrapped title is at most this long; a longer first sentence is the text's start
 PDF_SUFFIXES = frozenset({".pdf"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
 _PDF_MEMORY_BYTES = 1024 * 1024 * 1024
@@ -144,6 +145,7 @@ def load_file(path: Path, doc_id: str, max_bytes: int, pdf_timeout_s: float = 30
     suffix = path.suffix.lower()
     if suffix in PDF_SUFFIXES:
         title, text = pdf_text(path, pdf_timeout_s, max_bytes)
+        title = _wrapped_title(title, text)
     elif suffix in HTML_SUFFIXES:
         title, text = html_text(decode_text(data))
     else:
@@ -241,6 +243,20 @@ def _runs_on_below(text: str) -> bool:
         return False
     first_line_end = head.find("\n", sentences[0].start)
     return first_line_end != -1 and sentences[0].end > first_line_end
+
+
+def _wrapped_title(title: str, text: str) -> str:
+    """A PDF's title taken from its first line, whole when the line wraps ("... Water Quality and" / "Operations
+    Report"); a first sentence of more than TITLE_MAX_WORDS words is prose, and the title stays as it was.
+
+    >>> _wrapped_title("Annual Water Quality and", "Annual Water Quality and\\nOperations Report\\nPrepared in March.")
+    'Annual Water Quality and Operations Report'
+    """
+    sentences = split_sentences(text[:2000])
+    if not sentences or not text.startswith(title) or not _runs_on_below(text):
+        return title
+    whole = " ".join(text[sentences[0].start : sentences[0].end].split())
+    return whole if len(whole.split()) <= TITLE_MAX_WORDS else title
 
 
 def pdf_text(path: Path, timeout_s: float, max_chars: int) -> tuple[str, str]:

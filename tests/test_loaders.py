@@ -165,3 +165,10 @@ def test_a_first_line_whose_sentence_runs_on_below_is_no_title() -> None:
     wrapped = "Minutes of the Riverside Allotment Society annual meeting, held on 14\nMarch in the church hall.\n"
     assert text_title(wrapped, markdown=False) == ""  # the file name stands in
     assert text_title("Widget Pro FAQ\nThe battery lasts 12 hours.\n", markdown=False) == "Widget Pro FAQ"
+
+
+def test_a_pdf_title_wrapped_over_two_lines_is_whole(tmp_path: Path) -> None:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(simple_pdf(["Greenfield Water Cooperative: 2023 Annual Water Quality and", "Operations Report",
+                                 "Prepared by the Operations Department in March 2024."]))
+    assert load_file(path, "report.pdf", LIMIT).title == "Greenfield Water Cooperative: 2023 Annual Water Quality and Operations Report"
