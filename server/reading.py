@@ -18,8 +18,9 @@ _EMPHASIS = re.compile(r"\*\*")  # Markdown's bold marks, around words: "**25 da
 
 @dataclass(frozen=True)
 class Block:
-    """One line of a document with the line breaks after it; `kind` is "heading", "paragraph", "line" or "row" (of
-    a plain-text table, shown in a fixed-width font so its columns line up).
+    """One line of a document with the line breaks after it; `kind` is "heading", "paragraph", "line", "row" (of
+    a plain-text table, shown in a fixed-width font so its columns line up) or "wrap" (a line of a paragraph that
+    goes on below, as a PDF breaks it: shown flowing into the next).
 
     `marker` is the start of `text` that is markup, not words ("## " of a Markdown heading): shown muted.
     """
@@ -47,15 +48,15 @@ class Block:
 def blocks(text: str) -> list[Block]:
     """Cut a text into display blocks whose texts join back into it exactly (highlight offsets depend on it).
 
-    A text with no blank line separates its paragraphs by single line breaks, so each line that ends a sentence is a
-    paragraph (one that doesn't is wrapped, as in a PDF); otherwise a single line break is a wrapped line or a list
-    item and blank lines already space paragraphs.
+    A line whose break ends no sentence is a "wrap" (PDFs, hard-wrapped e-mail), shown flowing into the next. A text
+    with no blank line separates its paragraphs by single line breaks, so each other line is a paragraph; otherwise
+    blank lines already space paragraphs.
     >>> [(b.text, b.kind) for b in blocks("Title\\nOne. Two.\\nThree.")]
     [('Title\\n', 'heading'), ('One. Two.\\n', 'paragraph'), ('Three.', 'paragraph')]
     """
     spaced = _BLANK_LINE.search(text) is None
-    # Without blank lines, a line break is a paragraph's end where it ends a sentence; elsewhere it is a wrap (PDFs).
-    breaks = set(line_breaks(text, 0, len(text))) if spaced else set()
+    # A line break that ends no sentence is a wrap (PDFs, hard-wrapped e-mail): shown flowing into the next line.
+    breaks = set(line_breaks(text, 0, len(text)))
     out: list[Block] = []
     row = False  # the line before is a table row: a row whose cell overflows its column has one gap left
     for match in _PIECE.finditer(text):
@@ -72,8 +73,10 @@ def blocks(text: str) -> list[Block]:
             kind = "row"
         elif (ends_paragraph or stripped.startswith("#")) and is_heading(text, start, end):
             kind = "heading"
+        elif piece.count("\n") == 1 and match.start() + len(line) not in breaks:
+            kind = "wrap"
         else:
-            kind = "paragraph" if spaced and (match.start() + len(line) in breaks or "\n" not in piece) else "line"
+            kind = "paragraph" if spaced else "line"
         marker = _MARKER.match(piece)
         out.append(Block(piece, kind, marker.group() if marker and kind == "heading" else ""))
     return out

@@ -20,8 +20,8 @@ def test_single_line_paragraphs_are_spaced_when_the_text_has_no_blank_line() -> 
 
 def test_wrapped_lines_are_not_spaced_when_blank_lines_separate_paragraphs() -> None:
     text = "The talks begin on\nMonday in Riyadh.\n\nRubio arrived on Saturday.\n"
-    assert [(b.text, b.kind) for b in blocks(text)] == [
-        ("The talks begin on\n", "line"), ("Monday in Riyadh.\n\n", "line"), ("Rubio arrived on Saturday.\n", "line"),
+    assert [(b.text, b.kind) for b in blocks(text)] == [  # the wrapped line flows into the next, unspaced
+        ("The talks begin on\n", "wrap"), ("Monday in Riyadh.\n\n", "line"), ("Rubio arrived on Saturday.\n", "line"),
     ]
 
 
@@ -45,10 +45,10 @@ def test_markdown_bold_marks_are_markup_parts_that_join_back_into_the_line() -> 
     assert "".join(p for p, _ in block.parts) == block.text
 
 
-def test_lines_a_pdf_wraps_are_not_spaced_as_paragraphs() -> None:
+def test_lines_a_pdf_wraps_flow_into_their_paragraph() -> None:
     text = (
         "Thank you for choosing the AquaPure 3000. This filter connects to most\n"
         "kitchen faucets and removes chlorine from your tap water.\n"
         "The cartridge should be replaced every six months.\n"
     )
-    assert [b.kind for b in blocks(text)] == ["line", "paragraph", "paragraph"]
+    assert [b.kind for b in blocks(text)] == ["wrap", "paragraph", "paragraph"]
