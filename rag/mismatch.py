@@ -81,7 +81,11 @@ _NUMBER_WORD = (
     r"\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen"
     r"|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
 )
-_MONEY_WORDS = r"[$€£¥₹]|usd|eur|gbp|dollars?|euros?|pounds?|cents?|yen|francs?|roubles?|rubles?|rupees?|free"
+_MONEY_WORDS = (
+    r"[$€£¥₹]|usd|eur|gbp|chf|sek|nok|dkk|dollars?|euros?|pounds?|pence|cents?|yen|yuan|francs?|roubles?|rubles?"
+    r"|rupees?|pesos?|crowns?|kron(?:a|or|er|e|ur)|z[lł]oty|forints?|lira|reais|shillings?|dinars?|dirhams?|riyals?"
+    r"|baht|free"  # not "won", "real" or "rand": words, more often than money
+)
 # Units of time from short to long: an answer may be in the asked unit or a neighbouring one (hours for minutes),
 # not in one far off ("a three-year-long war" says nothing of how many minutes a call lasted).
 _TIME_UNITS = (
@@ -121,6 +125,7 @@ _MONEY_Q = re.compile(
     r"|\b(?:what|which) (?:is|was|are|were) the (?:price|cost|fee|salary|wage)s?\b",
     re.I,
 )
+_BY_HOW_MUCH = re.compile(r"\bby how much\b", re.I)
 _HOW_MANY = re.compile(r"\bhow (?:many|much)\s+(\w+)|\bwhat (percentage|percent)\b", re.I)
 _ASKED_GRAIN = (  # questions that name the grain of a time or an age: the sentence must hold one of that grain
     (re.compile(r"\bday of the week\b|\b(?:which|what) weekday\b", re.I), re.compile(rf"\b(?:{WEEKDAYS})\b", re.I)),
@@ -156,12 +161,17 @@ def unit_missing(question: str, sentence: str) -> bool:
     (False, True)
     >>> unit_missing("How far in advance must I book?", "Bookings must be made 10 days in advance.")
     False
+    >>> unit_missing("How much does the strike cost a day?", "It costs 35 million crowns a day.")
+    False
+    >>> unit_missing("By how much did the share price drop?", "Shares fell 3.2 percent on Thursday.")
+    False
     """
     for asks, holds in _ASKED_GRAIN:
         if asks.search(question):
             return not holds.search(sentence)
     if _MONEY_Q.search(question):
-        return not _holds(sentence, _MONEY_WORDS)
+        change = _BY_HOW_MUCH.search(question)  # "By how much did the share price drop?": "fell 3.2 percent"
+        return not _holds(sentence, _MONEY_WORDS + ("|" + _DIMENSIONS["percent"] if change else ""))
     adjective = _HOW_ADJECTIVE.search(question)
     if adjective:
         named = adjective.group("adjective")

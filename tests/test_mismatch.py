@@ -88,3 +88,11 @@ def test_a_temperature_or_boiling_point_needs_a_temperature() -> None:
 def test_how_far_in_advance_asks_for_a_time_not_a_distance() -> None:
     assert not unit_missing("How far in advance must the room be booked?", "Bookings must be made 10 days in advance.")
     assert unit_missing("How far is the station?", "The station is close to the harbour.")
+
+
+def test_a_cost_in_any_currency_is_money_and_a_change_may_be_a_percentage() -> None:
+    assert not unit_missing("How much does the strike cost a day?", "It costs around 35 million crowns a day.")
+    assert not unit_missing("How much did the ticket cost?", "It cost 120 kronor.")
+    assert unit_missing("How much did the ticket cost?", "The ticket was won in a raffle.")  # "won" is no currency
+    assert not unit_missing("By how much did the share price drop?", "Shares fell 3.2 percent on Thursday.")
+    assert unit_missing("How much is the share price?", "Shares fell 3.2 percent on Thursday.")
