@@ -34,6 +34,7 @@ _SECTION = re.compile(r"(?:chapter|part|section|appendix|annex|book|volume)(?:\s
 WRAP_MIN_LINES = 8
 WRAP_WIDTHS = (30, 120)
 WRAPPED_SHARE = 0.8
+PARAGRAPH_LINE = 200  # a line this long holds a paragraph: no PDF or hard-wrapped text has one
 
 
 def is_heading(text: str, start: int, end: int) -> bool:
@@ -155,6 +156,8 @@ def line_breaks(text: str, start: int, end: int) -> list[int]:
     """
     cuts: list[int] = []
     width = wrap_width(text[start:end])
+    # A paragraph on each line (news, web text): a line break there ends a sentence unless the line can't end.
+    per_line = width is None and _paragraph_lines(text[start:end])
     line_start = start
     fenced = False  # inside a Markdown code block every line stands alone
     in_table = False  # the line before was a row of a plain-text table
@@ -196,7 +199,7 @@ def line_breaks(text: str, start: int, end: int) -> list[int]:
             # A list item goes on where its line can't end (PDFs don't indent the lines it wraps onto).
             or (not hanging and BLOCK_START.match(line) and not (_LIST_ITEM.match(line) and runs_on(line, next_word)))
             # A wrapped line ends no sentence by itself: a full stop before it still does (split_sentences).
-            or (not wrapped and not held and _short_or_finished(line, next_word))
+            or (not wrapped and not held and (per_line or _short_or_finished(line, next_word)))
         ):
             cuts.append(pos)
         line_start = pos + 1
@@ -239,6 +242,13 @@ def _short_or_finished(line: str, next_word: str) -> bool:
     if _INNER_END.search(line):
         return False
     return len(line.split()) <= 8 or (next_word[:1].isupper() and len(line) < 60)
+
+
+def _paragraph_lines(text: str) -> bool:
+    """True for a text with a paragraph on each line: most of its words are on lines of PARAGRAPH_LINE or more
+    characters (a headline may be long; a PDF's or a column's lines never are)."""
+    lengths = [len(line) for line in text.split("\n")]
+    return sum(n for n in lengths if n >= PARAGRAPH_LINE) > 0.5 * sum(lengths)
 
 
 def wrap_width(text: str) -> int | None:

@@ -235,3 +235,13 @@ def test_a_quoted_e_mail_is_cut_into_its_sentences_not_its_lines() -> None:
         ">",
         "> Best,\n> Martin",
     ]
+
+
+def test_a_headline_over_a_paragraph_per_line_stands_alone() -> None:
+    lead = (
+        "KESSLING, Oct 6 (Northwire) - Environmental campaigner Runa Halvorsen has been elected governor of the Ostmark "
+        "region, defeating the two-term incumbent by just over 25,000 votes, official results showed on Monday."
+    )
+    body = "Halvorsen, 44, standing for the Green Alliance, won 41.8 percent of the vote, according to the commission. " * 3
+    text = f"Green Alliance's Halvorsen wins Ostmark governorship in narrow upset\n{lead}\n{body.strip()}\n"
+    assert _texts(text)[:2] == ["Green Alliance's Halvorsen wins Ostmark governorship in narrow upset", lead]
