@@ -145,7 +145,8 @@ def _latest_entity(turns: Sequence[dict[str, Any]], person: bool) -> str:
     asked = ""
     pairs: list[tuple[str, list[str], list[str]]] = []  # per question: it, the names it asks about, its answer's names
     for turn in turns:
-        names = [n for n in _names(turn["content"]) if not _is_place(n)]  # "he" is no "Russian" or "Moscow"
+        # "he" is no "Russian", "Moscow" or "Labour Party"
+        names = [n for n in _names(turn["content"]) if not _is_place(n) and n.split()[-1] not in _ORGANISATION_WORDS]
         if turn.get("role") == "user":
             asked = turn["content"]
             pairs.append((asked, sorted(names, key=lambda n: -len(n.split())), []))
@@ -171,6 +172,13 @@ def _in_full(name: str, names: list[str]) -> str:
         return name
     fuller = [n for n in names if name in n.split()]
     return max(fuller, key=lambda n: len(n.split()), default=name)
+
+
+_ORGANISATION_WORDS = frozenset(
+    "Party Union Alliance Council Committee Commission Ministry Department Office Agency Authority Association "
+    "Company Corporation Group Holdings Bank Fund Foundation Trust Institute University College School Hospital "
+    "Court Parliament Assembly Congress Senate Government Administration Inc Ltd LLC PLC".split()
+)
 
 
 def _is_place(name: str) -> bool:

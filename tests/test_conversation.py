@@ -140,3 +140,11 @@ def test_he_or_she_is_no_capitalised_common_word_opening_the_answer() -> None:
         {"role": "assistant", "content": "Council leader Rebecca Osei said the vote was a turning point. [1]"},
     ]
     assert standalone_question("What did she say about the vote?", history) == "What did Rebecca Osei say about the vote?"
+
+
+def test_he_is_no_organisation_named_before_the_person() -> None:
+    history = [
+        {"role": "user", "content": "Who came third in the election?"},
+        {"role": "assistant", "content": "Labour Party candidate Edwin Marchetti came third with 12.3 percent. [1]"},
+    ]
+    assert standalone_question("How many seats did his party take?", history) == "How many seats did Edwin Marchetti's party take?"
