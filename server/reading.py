@@ -11,6 +11,7 @@ from rag.tables import has_column_gap, is_column_row
 _PIECE = re.compile(r"[^\n]+\n*|\n+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _MARKER = re.compile(r"[ \t]*#{1,6}[ \t]+")
+_QUOTED = re.compile(r"[ \t]*(?:>[ \t]?)+")  # a quoted e-mail's marks: kept, shown muted
 
 
 _EMPHASIS = re.compile(r"\*\*")  # Markdown's bold marks, around words: "**25 days**" ("__" is in too much code)
@@ -22,7 +23,8 @@ class Block:
     a plain-text table, shown in a fixed-width font so its columns line up) or "wrap" (a line of a paragraph that
     goes on below, as a PDF breaks it: shown flowing into the next).
 
-    `marker` is the start of `text` that is markup, not words ("## " of a Markdown heading): shown muted.
+    `marker` is the start of `text` that is markup, not words ("## " of a Markdown heading, "> " of a quoted
+    e-mail): shown muted.
     """
 
     text: str
@@ -73,11 +75,11 @@ def blocks(text: str) -> list[Block]:
             kind = "row"
         elif (ends_paragraph or stripped.startswith("#")) and is_heading(text, start, end):
             kind = "heading"
-        elif piece.count("\n") == 1 and match.start() + len(line) not in breaks:
-            kind = "wrap"
+        elif piece.count("\n") == 1 and match.start() + len(line) not in breaks and not _QUOTED.match(line):
+            kind = "wrap"  # a quoted e-mail keeps its lines, as mail readers show it
         else:
             kind = "paragraph" if spaced else "line"
-        marker = _MARKER.match(piece)
-        out.append(Block(piece, kind, marker.group() if marker and kind == "heading" else ""))
+        marker = _MARKER.match(piece) if kind == "heading" else _QUOTED.match(piece)
+        out.append(Block(piece, kind, marker.group() if marker else ""))
     return out
 

@@ -60,10 +60,11 @@
     return p;
   }
 
-  // A quote's text with Markdown's bold marks ("**25 days**") muted: kept, since a quote is verbatim.
+  // A quote's text with Markdown's bold marks ("**25 days**") and a quoted e-mail's "> " marks muted: kept, since
+  // a quote is verbatim.
   function withMarks(text) {
-    return text.split(/(\*\*)/).filter(Boolean).map((piece) =>
-      piece === "**" ? el("span", { class: "marker", "aria-hidden": "true" }, piece) : document.createTextNode(piece));
+    return text.split(/(\*\*|\n[ \t]*(?:>[ \t]?)+)/).filter(Boolean).map((piece) =>
+      /^(\*\*|\n[ \t]*>)/.test(piece) ? el("span", { class: "marker", "aria-hidden": "true" }, piece) : document.createTextNode(piece));
   }
 
   function sourceCard(n, docId, title, text, start, end) {

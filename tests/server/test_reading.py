@@ -52,3 +52,8 @@ def test_lines_a_pdf_wraps_flow_into_their_paragraph() -> None:
         "The cartridge should be replaced every six months.\n"
     )
     assert [b.kind for b in blocks(text)] == ["wrap", "paragraph", "paragraph"]
+
+
+def test_a_quoted_e_mails_marks_are_set_apart_to_be_shown_muted() -> None:
+    text = "Thanks.\n\n> The hall is booked until the end of\n> November.\n"
+    assert [(b.marker, b.kind) for b in blocks(text)][1:] == [("> ", "line"), ("> ", "line")]  # lines kept, as mail shows them
