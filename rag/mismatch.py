@@ -130,6 +130,10 @@ _HOW_MANY = re.compile(r"\bhow (?:many|much)\s+(\w+)|\bwhat (percentage|percent)
 _ASKED_GRAIN = (  # questions that name the grain of a time or an age: the sentence must hold one of that grain
     (re.compile(r"\bday of the week\b|\b(?:which|what) weekday\b", re.I), re.compile(rf"\b(?:{WEEKDAYS})\b", re.I)),
     (re.compile(r"\b(?:what|which) month\b", re.I), re.compile(rf"\b(?:{_MONTH_NAME})\b", re.I)),
+    (  # "On what date?" wants a date, not "in the coming days"
+        re.compile(r"\b(?:what|which) date\b", re.I),
+        re.compile(rf"\b(?:{_MONTH_NAME})\b|\b\d{{1,4}}[-/.]\d{{1,2}}[-/.]\d{{1,4}}\b|\b(?:{WEEKDAYS})\b", re.I),
+    ),
     (re.compile(r"\b(?:what|which) year\b", re.I), re.compile(r"\b(?:1[0-9]|20)\d\d(?:s\b|\b)")),
     (
         re.compile(r"\bhow old\b", re.I),
@@ -159,6 +163,8 @@ def unit_missing(question: str, sentence: str) -> bool:
     (True, False)
     >>> unit_missing("How heavy is the router?", "Weight | 480 g"), unit_missing("How tall is the tower?", "It has 4 floors.")
     (False, True)
+    >>> unit_missing("On what date will they meet?", "They meet in the coming days."), unit_missing("On what date?", "On 3 May.")
+    (True, False)
     >>> unit_missing("How far in advance must I book?", "Bookings must be made 10 days in advance.")
     False
     >>> unit_missing("How much does the strike cost a day?", "It costs 35 million crowns a day.")

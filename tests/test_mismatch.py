@@ -96,3 +96,9 @@ def test_a_cost_in_any_currency_is_money_and_a_change_may_be_a_percentage() -> N
     assert unit_missing("How much did the ticket cost?", "The ticket was won in a raffle.")  # "won" is no currency
     assert not unit_missing("By how much did the share price drop?", "Shares fell 3.2 percent on Thursday.")
     assert unit_missing("How much is the share price?", "Shares fell 3.2 percent on Thursday.")
+
+
+def test_what_date_wants_a_date_not_a_vague_time() -> None:
+    assert unit_missing("On what date will the meeting take place?", "The talks will happen in the coming days.")
+    assert not unit_missing("On what date will the meeting take place?", "The meeting is on 18 February.")
+    assert not unit_missing("When will the meeting take place?", "The talks will happen in the coming days.")
