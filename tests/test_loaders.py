@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from rag.errors import DocumentError
-from rag.loaders import decode_text, load_file, load_folder, text_title
+from rag.loaders import decode_text, load_file, load_folder
 from tests.pdfmake import simple_pdf
 
 LIMIT = 1_000_000
@@ -153,18 +153,6 @@ def test_one_bad_document_never_stops_the_others(tmp_path: Path) -> None:
 def test_load_file_raises_document_error_for_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(DocumentError, match="not found"):
         load_folder(tmp_path / "nope", LIMIT)
-
-
-def test_an_e_mail_is_titled_by_its_subject() -> None:
-    text = "From: Helen Okafor <secretary@example.org>\nTo: board@example.org\nSubject: Minutes of the Board meeting\n\nDear all,\n"
-    assert text_title(text, markdown=False) == "Minutes of the Board meeting"
-    assert text_title("Subject lines are not headers.\nMore text.", markdown=False) == "Subject lines are not headers."
-
-
-def test_a_first_line_whose_sentence_runs_on_below_is_no_title() -> None:
-    wrapped = "Minutes of the Riverside Allotment Society annual meeting, held on 14\nMarch in the church hall.\n"
-    assert text_title(wrapped, markdown=False) == ""  # the file name stands in
-    assert text_title("Widget Pro FAQ\nThe battery lasts 12 hours.\n", markdown=False) == "Widget Pro FAQ"
 
 
 def test_a_pdf_title_wrapped_over_two_lines_is_whole(tmp_path: Path) -> None:
