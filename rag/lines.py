@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-from rag.tables import ROW_MAX, TABLE_CELL, bar_bounds, has_column_gap, is_column_row, is_header_row, is_rule
+from rag.tables import ROW_MAX, TABLE_CELL, bar_bounds, is_header_row, is_row, is_rule
 
 BLOCK_START = re.compile(r"\s*(#{1,6}\s|[-*+\u2022]\s|\d{1,3}[.)]\s|>|\|)")
 _BULLET = re.compile(r"[-*+\u2022][ \t]+")  # a list item's marker: quotes start after it
@@ -160,32 +161,25 @@ def line_breaks(text: str, start: int, end: int) -> list[int]:
     per_line = width is None and _paragraph_lines(text[start:end])
     line_start = start
     fenced = False  # inside a Markdown code block every line stands alone
-    in_table = False  # the line before was a row of a plain-text table
-    pos = text.find("\n", start, end)
-    while pos != -1:
-        line = text[line_start:pos].strip()
+    row = False  # the line is a row of a plain-text table
+    for pos in _newlines(text, start, end):
+        raw, line_start = text[line_start:pos], pos + 1
+        line = raw.strip()
         if line.startswith(_FENCE) or fenced:
             fenced = fenced != line.startswith(_FENCE)
             cuts.append(pos)
-            line_start = pos + 1
-            pos = text.find("\n", pos + 1, end)
             continue
         following = text[pos + 1 : min(end, pos + 80)]
         next_line = following.split("\n", 1)[0]
         next_word = following.split(maxsplit=1)[0] if following.strip() else ""
-        wrapped = width is not None and (
-            len(line) >= WRAPPED_SHARE * width or len(text[line_start:pos].rstrip()) + 1 + len(next_word) > width
-        )
+        full = width is not None and len(line) >= WRAPPED_SHARE * width
+        wrapped = full or (width is not None and len(raw.rstrip()) + 1 + len(next_word) > width)
         if line.startswith(">") and next_line.lstrip().startswith(">"):  # a quoted e-mail goes on as its lines do
-            if _quote_ends(line, next_line, width is not None and len(line) >= WRAPPED_SHARE * width):
+            if _quote_ends(line, next_line, full):
                 cuts.append(pos)
-            line_start = pos + 1
-            pos = text.find("\n", pos + 1, end)
             continue
-        # A row whose cell overflows its column keeps one gap; beside another row it is still a row.
-        row = is_column_row(text[line_start:pos]) or (in_table and has_column_gap(line))
-        next_row = is_column_row(next_line) or (row and has_column_gap(next_line.strip()))
-        in_table = row
+        row = is_row(raw, after_row=row)
+        next_row = is_row(next_line, after_row=row)
         hanging = next_line[:1] in (" ", "\t") and next_line.strip() and not BLOCK_START.match(next_line) and not next_row
         held = hanging or runs_on(line, next_word)
         if (
@@ -202,9 +196,15 @@ def line_breaks(text: str, start: int, end: int) -> list[int]:
             or (not wrapped and not held and (per_line or _short_or_finished(line, next_word)))
         ):
             cuts.append(pos)
-        line_start = pos + 1
-        pos = text.find("\n", pos + 1, end)
     return cuts
+
+
+def _newlines(text: str, start: int, end: int) -> Iterator[int]:
+    """The positions of the line breaks in `text[start:end]`."""
+    pos = text.find("\n", start, end)
+    while pos != -1:
+        yield pos
+        pos = text.find("\n", pos + 1, end)
 
 
 def _quote_ends(line: str, next_line: str, wrapped: bool) -> bool:

@@ -82,10 +82,17 @@ def in_short_cell(text: str, dot: int) -> bool:
     return len(text[cell_start : dot + 1].split()) < 3
 
 
-def has_column_gap(line: str) -> bool:
-    """True when a line has a gap of a plain-text table's kind between two cells: beside a table's rows, a row
-    whose cell overflows its column."""
-    return len(line) <= ROW_MAX and _COLUMN_GAP.search(line) is not None
+def is_row(line: str, after_row: bool) -> bool:
+    """True for a row of a plain-text table (`is_column_row`); right after a row, also a line with one gap of the
+    table's kind between two cells (a row whose cell overflows its column).
+
+    >>> is_row("Aiko Sato      Update the runbook for database failover 2025-03-11", after_row=True)
+    True
+    >>> is_row("Aiko Sato      Update the runbook for database failover 2025-03-11", after_row=False)
+    False
+    """
+    stripped = line.strip()
+    return is_column_row(line) or (after_row and len(stripped) <= ROW_MAX and _COLUMN_GAP.search(stripped) is not None)
 
 
 def in_column_row(text: str, pos: int) -> bool:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from rag.lines import is_heading, line_breaks
-from rag.tables import has_column_gap, is_column_row
+from rag.tables import is_row
 
 _PIECE = re.compile(r"[^\n]+\n*|\n+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -68,7 +68,7 @@ def blocks(text: str) -> list[Block]:
         start, end = match.start() + len(line) - len(line.lstrip()), match.start() + len(line.rstrip())
         # A short line that a wrapped paragraph goes on from is no heading: it has to end its paragraph.
         ends_paragraph = spaced or piece.count("\n") != 1
-        row = is_column_row(line) or (row and has_column_gap(stripped))
+        row = is_row(line, after_row=row)
         if not stripped:
             kind = "line"
         elif row:
