@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from rag.chunking import split_sentences
+from rag.chunking import Span, split_sentences
 
 TITLE_MAX_WORDS = 16  # a wrapped title is at most this long; a longer first sentence is the text's start
 _MAIL_HEADER = re.compile(r"(?:From|To|Date|Subject|Sent|Cc|Message-ID):\s", re.I)
@@ -40,19 +40,23 @@ def text_title(text: str, markdown: bool) -> str:
     first = lines[0] if lines else ""
     # A long first line that reads as a sentence is the start of the text, not its title; so is one whose sentence
     # goes on below it ("Minutes of the annual meeting, held on 14" / "March in the church hall.").
-    if len(first.split()) > 14 or (first.endswith(".") and len(first.split()) > 8) or _runs_on_below(text):
+    if len(first.split()) > 14 or (first.endswith(".") and len(first.split()) > 8) or _runs_on_below(text, _first_sentence(text)):
         return ""
     return first[:120]
 
 
-def _runs_on_below(text: str) -> bool:
-    """True when the text's first sentence doesn't end with its first line."""
-    head = text[:2000]
-    sentences = split_sentences(head)
-    if not sentences:
+def _first_sentence(text: str) -> Span | None:
+    """The text's first sentence (read from its first 2,000 characters), if any."""
+    sentences = split_sentences(text[:2000])
+    return sentences[0] if sentences else None
+
+
+def _runs_on_below(text: str, first: Span | None) -> bool:
+    """True when the text's first sentence `first` doesn't end with its first line."""
+    if first is None:
         return False
-    first_line_end = head.find("\n", sentences[0].start)
-    return first_line_end != -1 and sentences[0].end > first_line_end
+    first_line_end = text.find("\n", first.start, 2000)
+    return first_line_end != -1 and first.end > first_line_end
 
 
 def wrapped_title(title: str, text: str) -> str:
@@ -62,8 +66,8 @@ def wrapped_title(title: str, text: str) -> str:
     >>> wrapped_title("Annual Water Quality and", "Annual Water Quality and\\nOperations Report\\nPrepared in March.")
     'Annual Water Quality and Operations Report'
     """
-    sentences = split_sentences(text[:2000])
-    if not sentences or not text.startswith(title) or not _runs_on_below(text):
+    first = _first_sentence(text)
+    if first is None or not text.startswith(title) or not _runs_on_below(text, first):
         return title
-    whole = " ".join(text[sentences[0].start : sentences[0].end].split())
+    whole = " ".join(text[first.start : first.end].split())
     return whole if len(whole.split()) <= TITLE_MAX_WORDS else title
