@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import time
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, HTTPException, Request, Response, UploadFile
@@ -124,9 +122,9 @@ def _store_and_index(state: ServerState, name: str, file: UploadFile) -> dict[st
     started = time.perf_counter()
     docs = state.settings.docs_dir
     with state.build_lock:
-        doc_id = uploads.store_upload(docs, name, file.file, state.settings.max_upload_bytes)
+        doc_id, digest = uploads.store_upload(docs, name, file.file, state.settings.max_upload_bytes)
         index = state.index()
-        same = _same_file(index, docs / doc_id)
+        same = next((d for d in index.documents.values() if d.sha256 == digest), None)
         if same is not None:  # a second copy would leave one of the two out of the index, and its links dead
             (docs / doc_id).unlink(missing_ok=True)
             return {"document": _summary(index, same), "generation": index.generation,
@@ -144,11 +142,6 @@ def _store_and_index(state: ServerState, name: str, file: UploadFile) -> dict[st
         return {"document": _summary(index, index.documents[doc_id]), "generation": index.generation,
                 "seconds": round(time.perf_counter() - started, 3), "existing": False}
 
-
-def _same_file(index: LoadedIndex, path: Path) -> Document | None:
-    """The indexed document whose file has exactly these bytes, if any."""
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return next((d for d in index.documents.values() if d.sha256 == digest), None)
 
 
 def _delete_and_index(state: ServerState, doc_id: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
@@ -59,8 +60,9 @@ def free_name(folder: Path, name: str) -> str:
     return candidate
 
 
-def store_upload(folder: Path, filename: str, source: BinaryIO, max_bytes: int) -> str:
-    """Copy an upload into `folder` under a safe, unused name, atomically; returns the new document id."""
+def store_upload(folder: Path, filename: str, source: BinaryIO, max_bytes: int) -> tuple[str, str]:
+    """Copy an upload into `folder` under a safe, unused name, atomically; returns the new document id and the
+    sha256 of its bytes (taken while writing, so a copy of an indexed file is known without reading it back)."""
     name = safe_name(filename)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -69,10 +71,11 @@ def store_upload(folder: Path, filename: str, source: BinaryIO, max_bytes: int) 
     except OSError as exc:
         raise StorageError(f"can't write to the documents folder ({exc.strerror})") from exc
     try:
-        written = 0
+        written, digest = 0, hashlib.sha256()
         with os.fdopen(fd, "wb") as out:
             while block := source.read(_CHUNK):
                 written += len(block)
+                digest.update(block)
                 if written > max_bytes:
                     raise TooLargeError(f"the file is larger than the upload limit of {max_bytes:,} bytes")
                 out.write(block)
@@ -88,7 +91,7 @@ def store_upload(folder: Path, filename: str, source: BinaryIO, max_bytes: int) 
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return name
+    return name, digest.hexdigest()
 
 
 def remove(path: Path) -> None:
