@@ -115,13 +115,20 @@ def table_lines(table: Any) -> list[str]:
         texts = [" ".join(c.get_text(" ").split()) for c in cells]
         if not any(texts):
             continue
-        is_header = all(c.name == "th" for c in cells) or tr.find_parent("thead") is not None
+        is_header = all(c.name == "th" or _bold(c) for c in cells if c.get_text(strip=True)) or tr.find_parent("thead") is not None
         if not header and is_header and not lines:
             header = texts
         elif len(header) == len(texts) >= 3:
             texts = texts[:1] + [f"{h}: {t}" if h and t else t for h, t in zip(header[1:], texts[1:], strict=True)]
         lines.append(TABLE_CELL.join(t for t in texts if t))
     return lines
+
+
+def _bold(cell: Any) -> bool:
+    """True when all of a (non-empty) cell's text is bold: a word processor's header row is bold cells, not <th>."""
+    text = "".join(cell.get_text().split())
+    bold = "".join("".join(b.get_text().split()) for b in cell.find_all(["strong", "b"]) if not b.find_parent(["strong", "b"]))
+    return bool(text) and text == bold
 
 
 def _bullet(item: Any, numbers: dict[int, int]) -> str:

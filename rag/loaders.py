@@ -1,4 +1,4 @@
-"""Reading a folder of documents: text, Markdown, HTML and PDF, skipping what can't be read safely."""
+"""Reading a folder of documents: text, Markdown, HTML, PDF and Word, skipping what can't be read safely."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.docxtext import docx_html
 from rag.errors import DocumentError
 from rag.htmltext import html_text
 from rag.schema import Document
@@ -21,7 +22,8 @@ from rag.titles import file_title, text_title, wrapped_title
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 PDF_SUFFIXES = frozenset({".pdf"})
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
+DOCX_SUFFIXES = frozenset({".docx"})
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | DOCX_SUFFIXES
 _PDF_MEMORY_BYTES = 1024 * 1024 * 1024
 
 
@@ -145,6 +147,10 @@ def load_file(path: Path, doc_id: str, max_bytes: int, pdf_timeout_s: float = 30
         title = wrapped_title(title, text)
     elif suffix in HTML_SUFFIXES:
         title, text = html_text(decode_text(data))
+    elif suffix in DOCX_SUFFIXES:
+        html, title = docx_html(data, max_bytes)  # its first heading is a section's, not the document's title
+        text = html_text(html)[1]
+        title = title[:120]
     else:
         text = normalise_newlines(decode_text(data))
         title = text_title(text, markdown=suffix in (".md", ".markdown"))

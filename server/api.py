@@ -80,7 +80,7 @@ def get_document(doc_id: str, state: State) -> Any:
 
 @router.post("/api/documents", response_model=UploadOut, status_code=201, tags=["documents"],
              responses={401: {}, 413: {}, 415: {}, 422: {}, 503: {}})
-async def upload_document(file: Annotated[UploadFile, File(description="a .txt, .md, .html or .pdf file")], state: State,
+async def upload_document(file: Annotated[UploadFile, File(description="a .txt, .md, .html, .pdf or .docx file")], state: State,
                           _auth: Authorised, response: Response) -> Any:
     """Store a file in the docs folder under a safe name and index it; it is answerable when this returns.
 

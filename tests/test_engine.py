@@ -10,6 +10,7 @@ from rag.embedder import Embedder
 from rag.engine import Engine
 from rag.errors import ConfigError
 from tests.conftest import make_settings
+from tests.docxmake import handbook_docx
 
 pytestmark = pytest.mark.slow
 
@@ -285,3 +286,15 @@ def test_ask_quotes_what_a_lead_in_ending_in_a_colon_introduces(docs_and_index: 
     )
     answer = engine.ask("How do I undo the most recent run?")
     assert [c.quote for c in answer.citations[:2]] == ["To undo the most recent run:", "shelfsort undo --last"], answer.answer
+
+
+def test_ask_answers_from_a_word_file_with_a_verbatim_quote(docs_and_index: tuple[Path, Path], embedder: Embedder) -> None:
+    docs, index = docs_and_index
+    (docs / "handbook.docx").write_bytes(handbook_docx())
+    engine = Engine(make_settings(docs, index), embedder)
+    engine.build()
+    answer = engine.ask("How much can a senior member of staff spend on a hotel?")
+    assert not answer.abstained
+    assert answer.citations[0].quote == "Senior | Daily limit: £40 | Hotel: £120"
+    _assert_verbatim(engine, answer.to_dict())
+    assert engine.index.documents["handbook.docx"].title == "Staff Handbook"

@@ -44,3 +44,14 @@ def test_html_text_labels_each_value_of_a_wide_table_with_its_column_header() ->
     assert text == (
         "Region | Up to 2 kg | 2 kg to 10 kg\nRepublic of Ireland | Up to 2 kg: £12.50 | 2 kg to 10 kg: £22.00\n\nWeight | 480 g"
     )
+
+
+def test_html_text_takes_a_bold_first_row_for_a_table_header() -> None:
+    _, text = html_text(
+        "<table><tr><td><b>City</b></td><td><strong>Staff</strong></td><td></td><td><b>Opened</b></td></tr>"
+        "<tr><td>Lisbon</td><td>85</td><td>x</td><td>2016</td></tr></table>"
+        "<table><tr><td><b>City</b> centre</td><td><b>Staff</b></td><td><b>Opened</b></td></tr>"
+        "<tr><td>Lisbon</td><td>85</td><td>2016</td></tr></table>"
+    )
+    # The second table's first row isn't all bold: it is data, and its values get no labels.
+    assert text == "City | Staff | Opened\nLisbon | Staff: 85 | x | Opened: 2016\n\nCity centre | Staff | Opened\nLisbon | 85 | 2016"

@@ -10,6 +10,7 @@ import pytest
 
 from rag.errors import DocumentError
 from rag.loaders import decode_text, load_file, load_folder
+from tests.docxmake import handbook_docx
 from tests.pdfmake import simple_pdf
 
 LIMIT = 1_000_000
@@ -72,6 +73,7 @@ def test_load_nested_folders_use_relative_path_as_id(tmp_path: Path) -> None:
         (".env", b"SECRET_KEY=hunter2", "hidden"),
         (".hidden.txt", b"secret notes", "hidden"),
         ("broken.pdf", b"%PDF-1.4 this is not really a pdf", "PDF"),
+        ("broken.docx", b"PK\x03\x04 this is not really a Word file", "Word"),
     ],
 )
 def test_load_folder_skips_bad_file_with_reason(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
@@ -160,3 +162,21 @@ def test_a_pdf_title_wrapped_over_two_lines_is_whole(tmp_path: Path) -> None:
     path.write_bytes(simple_pdf(["Greenfield Water Cooperative: 2023 Annual Water Quality and", "Operations Report",
                                  "Prepared by the Operations Department in March 2024."]))
     assert load_file(path, "report.pdf", LIMIT).title == "Greenfield Water Cooperative: 2023 Annual Water Quality and Operations Report"
+
+
+def test_load_file_reads_a_word_file_with_its_title(tmp_path: Path) -> None:
+    path = tmp_path / "handbook.docx"
+    path.write_bytes(handbook_docx(properties_title="Old template title"))
+    doc = load_file(path, "handbook.docx", LIMIT)
+    assert doc.title == "Staff Handbook"  # the Title-style line the reader sees, before the properties
+    assert "Senior | Daily limit: £40 | Hotel: £120" in doc.text
+
+
+@pytest.mark.parametrize(("properties_title", "title"), [("Handbook 2025", "Handbook 2025"), ("", "team handbook")])
+def test_load_file_titles_a_word_file_without_a_heading_by_its_properties_or_name(
+    tmp_path: Path, properties_title: str, title: str
+) -> None:
+    path = tmp_path / "team_handbook.docx"
+    path.write_bytes(handbook_docx(properties_title=properties_title, title=""))
+    # The first heading, "Working hours", names a section, not the whole document.
+    assert load_file(path, "team_handbook.docx", LIMIT).title == title

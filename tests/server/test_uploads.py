@@ -17,6 +17,7 @@ from rag.embedder import Embedder
 from rag.engine import Engine
 from server.app import create_app
 from server.uploads import safe_name
+from tests.docxmake import handbook_docx
 
 pytestmark = pytest.mark.slow
 LIGHTHOUSE = (
@@ -43,6 +44,16 @@ def test_upload_then_ask_about_the_new_document(writer: TestClient, own_engine: 
     assert "Maria Okonkwo" in answer["answer"]
     assert any(c["doc_id"] == doc_id for c in answer["citations"])
     assert writer.get(f"/api/documents/{doc_id}").json()["text"] == LIGHTHOUSE
+
+
+def test_upload_a_word_file_then_ask_about_it(writer: TestClient, own_engine: Engine) -> None:
+    status, body = _upload(writer, "Staff handbook.docx", handbook_docx())
+    assert status == 201, body
+    assert body["document"]["title"] == "Staff Handbook"  # type: ignore[index]
+    answer = writer.post("/api/ask", json={"question": "Within how many days must expenses be claimed?"}).json()
+    assert answer["abstained"] is False, answer
+    assert answer["citations"][0]["quote"] == "1. Claim expenses within 30 days."
+    assert answer["citations"][0]["doc_id"] == "Staff handbook.docx"
 
 
 def test_delete_then_the_document_is_gone(writer: TestClient, own_engine: Engine) -> None:
@@ -92,6 +103,7 @@ def test_uploading_a_file_the_index_holds_adds_no_copy(writer: TestClient, own_e
     ("empty.txt", b"", 422),
     ("blank.txt", b"   \n\n\t ", 422),
     ("binary.txt", b"\x00\x01\x02\x03" * 100, 422),
+    ("renamed.docx", b"plain words saved as a Word file", 422),
 ])
 def test_upload_refuses_what_cannot_be_indexed(writer: TestClient, own_engine: Engine, name: str, data: bytes, status: int) -> None:
     before = sorted(p.name for p in own_engine.settings.docs_dir.iterdir())

@@ -1,0 +1,50 @@
+"""Word (.docx) to HTML with `mammoth`, so a Word file is read by the same code as a web page (`rag.htmltext`):
+its headings, lists and tables keep their structure."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+from rag.errors import DocumentError
+
+# Word's own title and subtitle styles are headings too, so they are never quoted as answers.
+_STYLE_MAP = """
+p[style-name='Title'] => h1.title:fresh
+p[style-name='Subtitle'] => h2:fresh
+"""
+EXPANSION_LIMIT = 20  # a .docx may unpack to at most this many times the file size limit: a zip bomb stops here
+_CORE_TITLE = re.compile(rb"<dc:title>([^<]*)</dc:title>")
+
+
+def docx_html(data: bytes, max_bytes: int) -> tuple[str, str]:
+    """A .docx file's body as HTML and its title: its Title-style line, else the title in its properties, else "".
+
+    Images are left out without being unpacked. An unreadable file raises DocumentError.
+    """
+    import mammoth
+    from bs4 import BeautifulSoup
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+            if unpacked > EXPANSION_LIMIT * max_bytes:
+                raise DocumentError(f"too big unpacked ({unpacked:,} bytes; the limit is {EXPANSION_LIMIT * max_bytes:,})")
+            names = set(archive.namelist())
+            if "word/document.xml" not in names:
+                raise DocumentError("unreadable Word file: no word/document.xml inside")
+            core = archive.read("docProps/core.xml")[:100_000] if "docProps/core.xml" in names else b""
+        no_images = mammoth.images.img_element(lambda image: {})
+        html = mammoth.convert_to_html(io.BytesIO(data), style_map=_STYLE_MAP, convert_image=no_images).value
+    except DocumentError:
+        raise
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
+        raise DocumentError(f"unreadable Word file: {str(exc)[:200] or type(exc).__name__}") from exc
+    except Exception as exc:  # mammoth raises a variety of errors on malformed XML; one bad file must not stop a build
+        raise DocumentError(f"unreadable Word file: {type(exc).__name__}: {str(exc)[:200]}") from exc
+    title_line = BeautifulSoup(html, "html.parser").find("h1", class_="title")
+    if title_line is not None:
+        return html, " ".join(title_line.get_text(" ").split())
+    found = _CORE_TITLE.search(core)
+    return html, " ".join(found.group(1).decode("utf-8", "replace").split()) if found else ""
