@@ -43,8 +43,13 @@ def docx_html(data: bytes, max_bytes: int) -> tuple[str, str]:
         raise DocumentError(f"unreadable Word file: {str(exc)[:200] or type(exc).__name__}") from exc
     except Exception as exc:  # mammoth raises a variety of errors on malformed XML; one bad file must not stop a build
         raise DocumentError(f"unreadable Word file: {type(exc).__name__}: {str(exc)[:200]}") from exc
-    title_line = BeautifulSoup(html, "html.parser").find("h1", class_="title")
+    soup = BeautifulSoup(html, "html.parser")
+    # Footnote markers ("[1]") would read like this product's own citations, and the notes' back-links ("↑") like
+    # text: both go; the notes stay, as a numbered list at the end.
+    for link in soup.select('a[href^="#footnote-"], a[href^="#endnote-"]'):
+        (link.parent if link.parent is not None and link.parent.name == "sup" else link).decompose()
+    title_line = soup.find("h1", class_="title")
     if title_line is not None:
-        return html, " ".join(title_line.get_text(" ").split())
+        return str(soup), " ".join(title_line.get_text(" ").split())
     found = _CORE_TITLE.search(core)
-    return html, " ".join(found.group(1).decode("utf-8", "replace").split()) if found else ""
+    return str(soup), " ".join(found.group(1).decode("utf-8", "replace").split()) if found else ""

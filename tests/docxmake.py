@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+import zipfile
 import zlib
 
 import docx
@@ -50,3 +51,33 @@ def _png() -> bytes:
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b"")
+
+
+def with_footnote(data: bytes, after: str, note: str) -> bytes:
+    """The .docx `data` with a footnote `note` referenced right after the text `after` (python-docx writes none)."""
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    footnotes = f'<w:footnotes {ns}><w:footnote w:id="1"><w:p><w:r><w:t>{note}</w:t></w:r></w:p></w:footnote></w:footnotes>'
+    edits = {
+        "word/document.xml": (f"{after}</w:t></w:r>", f'{after}</w:t></w:r><w:r><w:footnoteReference w:id="1"/></w:r>'),
+        "word/_rels/document.xml.rels": (
+            "</Relationships>",
+            '<Relationship Id="rIdNotes" Target="footnotes.xml" '
+            'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes"/></Relationships>',
+        ),
+        "[Content_Types].xml": (
+            "</Types>",
+            '<Override PartName="/word/footnotes.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"/></Types>',
+        ),
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename in edits:
+                old, new = edits[item.filename]
+                assert old.encode() in content, f"{old!r} not in {item.filename}"
+                content = content.replace(old.encode(), new.encode(), 1)
+            target.writestr(item, content)
+        target.writestr("word/footnotes.xml", footnotes)
+    return out.getvalue()

@@ -10,7 +10,7 @@ import pytest
 from rag.docxtext import EXPANSION_LIMIT, docx_html
 from rag.errors import DocumentError
 from rag.htmltext import html_text
-from tests.docxmake import handbook_docx
+from tests.docxmake import handbook_docx, with_footnote
 
 LIMIT = 1_000_000
 
@@ -72,3 +72,10 @@ def test_docx_html_refuses_a_document_of_broken_xml() -> None:
         archive.writestr("word/document.xml", "<w:document><unclosed")
     with pytest.raises(DocumentError, match="unreadable Word file"):
         docx_html(out.getvalue(), LIMIT)
+
+
+def test_docx_html_drops_footnote_markers_and_keeps_the_notes_at_the_end() -> None:
+    data = with_footnote(handbook_docx(), "Staff may start as early as 7:30 am.", "Agreed by the board in 2021.")
+    _, text = html_text(docx_html(data, LIMIT)[0])
+    assert "Staff may start as early as 7:30 am.\n" in text  # no "[1]" to be taken for a citation
+    assert text.endswith("\n\n1. Agreed by the board in 2021.")  # no back-link arrow
