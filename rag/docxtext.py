@@ -1,13 +1,18 @@
 """Word (.docx) to HTML with `mammoth`, so a Word file is read by the same code as a web page (`rag.htmltext`):
-its headings, lists and tables keep their structure."""
+its headings, lists and tables keep their structure. Also a child-process entry point that prints a Word file's
+title and text as JSON (`python -m rag.docxtext FILE MAXMEM MAXCHARS`), as `rag.pdftext` does for a PDF."""
 
 from __future__ import annotations
 
 import io
+import json
 import re
+import resource
+import sys
 import zipfile
 
 from rag.errors import DocumentError
+from rag.htmltext import html_text
 
 # Word's own title and subtitle styles are headings too, so they are never quoted as answers.
 _STYLE_MAP = """
@@ -53,3 +58,24 @@ def docx_html(data: bytes, max_bytes: int) -> tuple[str, str]:
         return str(soup), " ".join(title_line.get_text(" ").split())
     found = _CORE_TITLE.search(core)
     return str(soup), " ".join(found.group(1).decode("utf-8", "replace").split()) if found else ""
+
+
+def main(path: str, max_memory: int, max_chars: int) -> None:
+    """Read the Word file under an address-space limit; print {"title", "text"}, or {"error"} for a file it refuses."""
+    resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
+    with open(path, "rb") as fh:
+        data = fh.read()
+    try:
+        html, title = docx_html(data, max_chars)
+    except DocumentError as exc:
+        json.dump({"error": str(exc)}, sys.stdout)
+        return
+    text = html_text(html)[1]  # its first heading is a section's, not the document's title
+    if len(text) > max_chars:
+        json.dump({"error": f"too much text (more than {max_chars:,} characters)"}, sys.stdout)
+        return
+    json.dump({"title": title[:120], "text": text}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.docxtext import docx_html
 from rag.errors import DocumentError
 from rag.htmltext import html_text
 from rag.schema import Document
@@ -24,7 +23,7 @@ HTML_SUFFIXES = frozenset({".html", ".htm"})
 PDF_SUFFIXES = frozenset({".pdf"})
 DOCX_SUFFIXES = frozenset({".docx"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | DOCX_SUFFIXES
-_PDF_MEMORY_BYTES = 1024 * 1024 * 1024
+_CHILD_MEMORY_BYTES = 1024 * 1024 * 1024  # a PDF or Word file is read in a child process this big at most
 
 
 @dataclass(frozen=True)
@@ -148,9 +147,7 @@ def load_file(path: Path, doc_id: str, max_bytes: int, pdf_timeout_s: float = 30
     elif suffix in HTML_SUFFIXES:
         title, text = html_text(decode_text(data))
     elif suffix in DOCX_SUFFIXES:
-        html, title = docx_html(data, max_bytes)  # its first heading is a section's, not the document's title
-        text = html_text(html)[1]
-        title = title[:120]
+        title, text = docx_text(path, pdf_timeout_s, max_bytes)
     else:
         text = normalise_newlines(decode_text(data))
         title = text_title(text, markdown=suffix in (".md", ".markdown"))
@@ -206,24 +203,37 @@ def normalise_newlines(text: str) -> str:
 
 
 def pdf_text(path: Path, timeout_s: float, max_chars: int) -> tuple[str, str]:
-    """Extract a PDF's text in a child process with a time and memory limit, so a hostile file can't hang the build."""
+    """Extract a PDF's title and text in a child process with a time and memory limit, so a hostile file can't hang
+    the build."""
+    return _read_in_child("rag.pdftext", "PDF", path, timeout_s, max_chars)
+
+
+def docx_text(path: Path, timeout_s: float, max_chars: int) -> tuple[str, str]:
+    """Extract a Word file's title and text in a child process with a time and memory limit, as for a PDF."""
+    return _read_in_child("rag.docxtext", "Word file", path, timeout_s, max_chars)
+
+
+def _read_in_child(module: str, kind: str, path: Path, timeout_s: float, max_chars: int) -> tuple[str, str]:
+    """Run `python -m module FILE MAXMEM MAXCHARS` and take the title and text it prints as JSON."""
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "rag.pdftext", str(path), str(_PDF_MEMORY_BYTES), str(max_chars)],
+            [sys.executable, "-m", module, str(path), str(_CHILD_MEMORY_BYTES), str(max_chars)],
             capture_output=True,
             timeout=timeout_s,
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        raise DocumentError(f"PDF took longer than {timeout_s:g} s to parse") from exc
+        raise DocumentError(f"{kind} took longer than {timeout_s:g} s to parse") from exc
     if proc.returncode != 0:
         last = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["crashed"]
-        raise DocumentError(f"unreadable PDF: {last[0][:200]}")
+        raise DocumentError(f"unreadable {kind}: {last[0][:200]}")
     try:
         payload = json.loads(proc.stdout)
+        if "error" in payload:
+            raise DocumentError(str(payload["error"]))
         return str(payload["title"]), normalise_newlines(str(payload["text"]))
     except (ValueError, KeyError, TypeError) as exc:
-        raise DocumentError("unreadable PDF: the text extractor gave no usable output") from exc
+        raise DocumentError(f"unreadable {kind}: the text extractor gave no usable output") from exc
 
 
 def _decoded(data: bytes, encoding: str) -> str | None:

@@ -42,7 +42,7 @@ class Settings:
     abstain_threshold: float = 0.54  # chosen with evals/fit.py: see evals/README.md
     # Bigger files are skipped with a reason: a 50 MB text would take hours to embed on two cores.
     max_file_bytes: int = 20 * 1024 * 1024
-    pdf_timeout_s: float = 30.0
+    pdf_timeout_s: float = 30.0  # for a PDF or a Word file, each read in a child process
     max_question_chars: int = 2000
     max_upload_bytes: int = 20 * 1024 * 1024
     max_concurrent_asks: int = 32

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import os
 import random
 import time
 import tracemalloc
+import zipfile
 import zlib
 from pathlib import Path
 
 import pytest
+from docxmake import handbook_docx  # the Word file writer of tests/
 from pdfmake import simple_pdf  # the hand-made PDF writer of tests/
 
 from rag.chunking import chunk_sentences, split_sentences
@@ -217,3 +220,41 @@ def test_a_small_pdf_that_inflates_to_too_much_text_is_skipped(tmp_path: Path) -
     assert path.stat().st_size < 10_000
     _, skipped = _load(tmp_path, max_bytes=10_000)
     assert "too much text" in skipped["inflating.pdf"], skipped
+
+
+def _zipped(parts: dict[str, bytes]) -> bytes:
+    """A zip archive holding `parts`, deflated."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+_WORD = b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+_LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(b'<!ENTITY lol%d "%s">' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10) for n in range(1, 10))
+    + b"]>" + _WORD + b"<w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body></w:document>"
+)
+
+
+@pytest.mark.slow
+def test_hostile_word_files_are_skipped_within_the_time_and_memory_limits_and_the_build_goes_on(tmp_path: Path) -> None:
+    (tmp_path / "good.docx").write_bytes(handbook_docx())
+    (tmp_path / "zipbomb.docx").write_bytes(_zipped({"word/document.xml": _WORD + b" " * 30_000_000 + b"</w:body></w:document>"}))
+    (tmp_path / "laughs.docx").write_bytes(_zipped({"word/document.xml": _LAUGHS}))
+    (tmp_path / "truncated.docx").write_bytes(handbook_docx()[:3000])
+    (tmp_path / "garbage.docx").write_bytes(b"PK\x03\x04" + bytes(random.Random(5).randrange(256) for _ in range(4000)))
+    many = b"".join(b"<w:p><w:r><w:t>Row %d of the ledger.</w:t></w:r></w:p>" % n for n in range(40_000))
+    (tmp_path / "textbomb.docx").write_bytes(_zipped({"word/document.xml": _WORD + many + b"</w:body></w:document>"}))
+    started = time.monotonic()
+    texts, skipped = _load(tmp_path, max_bytes=1_000_000, pdf_timeout_s=10.0)
+    elapsed = time.monotonic() - started
+    assert "Senior | Daily limit: £40 | Hotel: £120" in texts["good.docx"]
+    assert "too big unpacked" in skipped["zipbomb.docx"]  # 30 MB of XML from 30 KB: refused before it is parsed
+    assert "too much text" in skipped["textbomb.docx"]  # about 1 MB of text from a small file
+    for name in ("truncated.docx", "garbage.docx"):
+        assert "Word file" in skipped[name], (name, skipped)
+    assert "laughs.docx" in skipped or len(texts["laughs.docx"]) < 1_000_000  # entities never blow up
+    assert elapsed < 60, elapsed  # each file has 10 s at most
