@@ -32,6 +32,8 @@ _NUMERIC_Q = re.compile(
     re.I,
 )
 _TIME_Q = re.compile(r"\bwhen\b|\bhow soon\b|\bwhat (?:year|date|day|month|time|century|decade)\b|\bin which year\b", re.I)
+# A question word before "when" makes it a clause's: "What must I use when working remotely?" asks for no time.
+_WH_BEFORE_WHEN = re.compile(r"\b(?:what|which|how|why|who|whom|whose|where)\b[^?]*?\bwhen\b", re.I)
 _PERSON_Q = re.compile(r"\bwho(?:m|se)?\b|\bwhich (?:person|official|leader|president|minister|envoy)\b", re.I)
 _PLACE_PHRASE = re.compile(r"\b(?:in|at|to|from|near|inside|outside|across)\s+(?:the\s+)?[A-Z]")
 # A place without a name: "in the courtyard behind the building", "on the second floor".
@@ -83,10 +85,12 @@ def question_info(question: str) -> QuestionInfo:
     'number'
     >>> question_info("Who met Putin in Riyadh?").specific
     ('putin', 'riyadh')
+    >>> question_info("When did they meet?").kind, question_info("What must I use when working remotely?").kind
+    ('time', 'other')
     """
     if _NUMERIC_Q.search(question):
         kind = "number"
-    elif _TIME_Q.search(question):
+    elif (found := _TIME_Q.search(question)) and not (found.group(0).lower() == "when" and _WH_BEFORE_WHEN.search(question)):
         kind = "time"
     elif _PERSON_Q.search(question):
         kind = "person"

@@ -29,6 +29,7 @@ _FINAL = (".", "!", "?", "\u2026", "\"", "\u201d", ")")
 _SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)]*$")
 _INNER_END = re.compile(r"[a-z\d)][.!?][\"'\u201d\u2019)]*\s+[A-Z]")
 _FENCE = ("```", "~~~")
+_FIELD = re.compile(r"[^:]{1,40}:[ \t]+\S")  # "Label: value" on a line of its own
 _SECTION = re.compile(r"(?:chapter|part|section|appendix|annex|book|volume)(?:\s+(?:[\d.]+|[IVXLC]+|[A-Z])\b|\s*:)", re.I)
 # Hard-wrapped text: at least this many lines, wrapped at a width in this range, and a line this close to the width
 # is a wrapped one.
@@ -53,6 +54,9 @@ def is_heading(text: str, start: int, end: int) -> bool:
     >>> t = "City | Staff | Opened\\nKrakow | Staff: 140 | Opened: 2019\\n\\n1. Release status\\nIt slipped a week."
     >>> [is_heading(t, m.start(), m.end()) for m in re.finditer(r"[^\\n]+", t)]
     [True, False, True, False]
+    >>> t = "Chair: Daniel Okafor\\nPART TWO: THE WAR YEARS\\nChapter 3: The Return"
+    >>> [is_heading(t, m.start(), m.end()) for m in re.finditer(r"[^\\n]+", t)]
+    [False, True, True]
     >>> t = "6.1 Play areas. The swings were replaced."
     >>> is_heading(t, 0, 15), is_heading(t, 16, len(t))
     (True, False)
@@ -79,6 +83,8 @@ def is_heading(text: str, start: int, end: int) -> bool:
         return False
     if not capitals and number is None and any(ch.isdigit() for ch in body):
         return False  # a label and its value, as a PDF prints a table's row: "Weight (empty) 1.8 kg"
+    if not capitals and _FIELD.match(body):
+        return False  # a form's or a minutes' field: "Chair: Daniel Okafor"
     if not own_line:
         return False
     # A numbered line is a heading only at the head of its paragraph with no item under it; in a list it is an item.

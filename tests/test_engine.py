@@ -310,3 +310,20 @@ def test_ask_reads_a_sentence_opening_with_a_pronoun_as_about_the_one_named_befo
     answer = engine.ask("When does Ilse Brandvold plan to bring the two sides back together?")
     assert not answer.abstained
     assert answer.citations[0].quote.startswith("She said she would invite the parties back for talks on Saturday morning")
+
+
+def test_ask_reads_when_after_another_question_word_as_a_clause_not_a_time_question(
+    docs_and_index: tuple[Path, Path], embedder: Embedder
+) -> None:
+    engine = _engine_over(
+        "# Remote working\n\nEmployees may work remotely up to three days per week once they have completed their"
+        " probation period. Remote work from abroad needs written approval from the People Team.\n\n"
+        "To work remotely you must:\n- Use the company VPN for all access to client data.\n"
+        "- Keep your laptop's disk encrypted.\n- Lock your screen whenever you leave your desk.\n",
+        docs_and_index,
+        embedder,
+        "handbook.md",
+    )
+    answer = engine.ask("What must I use to access client data when working remotely?")
+    assert not answer.abstained  # it wants no time, so a sentence without one can answer it
+    assert "Use the company VPN for all access to client data." in answer.answer
