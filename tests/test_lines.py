@@ -15,6 +15,11 @@ def test_short_own_lines_and_markdown_lines_are_headings_sentences_are_not() -> 
     assert _headings("## Leave policy\nEarly life\nLinux is not officially supported\nSee below.") == [True, True, False, False]
 
 
+def test_a_label_and_its_value_on_a_short_line_are_a_field_not_a_heading() -> None:
+    minutes = "Chair: Daniel Okafor\n\nLocation: Room 3B\n\nChapter 3: The Return\n\nPART TWO: THE WAR YEARS"
+    assert _headings(minutes) == [False, False, True, True]
+
+
 def test_a_line_in_capitals_is_a_heading_up_to_ten_words() -> None:
     text = "MINUTES OF THE BOARD OF TRUSTEES\nTHE ONE TWO THREE FOUR FIVE SIX SEVEN EIGHT NINE TEN\nNASA"
     assert _headings(text) == [True, False, True]
