@@ -60,11 +60,13 @@
     return p;
   }
 
-  // A quote's text with Markdown's bold marks ("**25 days**") and a quoted e-mail's "> " marks muted: kept, since
-  // a quote is verbatim.
+  // A quote's or passage's text with its marks muted: Markdown's bold marks ("**25 days**"), heading marks ("## ")
+  // and list bullets ("- ") at a line's start, and a quoted e-mail's "> " marks. Kept, since a quote is verbatim.
+  const MARKS = /(\*\*|\n[ \t]*(?:>[ \t]?)+|(?:^|\n)[ \t]*#{1,6}[ \t]+|(?:^|\n)[ \t]*[-*+\u2022][ \t]+)/;
   function withMarks(text) {
-    return text.split(/(\*\*|\n[ \t]*(?:>[ \t]?)+)/).filter(Boolean).map((piece) =>
-      /^(\*\*|\n[ \t]*>)/.test(piece) ? el("span", { class: "marker", "aria-hidden": "true" }, piece) : document.createTextNode(piece));
+    // split() with one capturing group puts the marks at the odd places
+    return text.split(MARKS).map((piece, i) => (i % 2 ? el("span", { class: "marker", "aria-hidden": "true" }, piece) : piece))
+      .filter((piece) => piece !== "").map((piece) => (typeof piece === "string" ? document.createTextNode(piece) : piece));
   }
 
   function sourceCard(n, docId, title, text, start, end) {

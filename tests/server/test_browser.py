@@ -13,6 +13,8 @@ from playwright.sync_api import Browser, expect, sync_playwright
 from serverkit import LiveServer, private_engine, start_live, stop_live
 
 from rag.embedder import Embedder
+from rag.engine import Engine
+from rag.settings import Settings
 from server.app import create_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -193,3 +195,29 @@ def test_document_view_highlights_a_range_across_lines_and_spaces_paragraphs(liv
     expect(marks).to_have_count(0)
     expect(page.locator("#quote-bar")).to_be_hidden()
     page.close()
+
+
+def test_answers_and_passages_show_markdown_marks_muted(tmp_path: Path, browser: Browser, embedder: Embedder) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "office.md").write_text(
+        "# Office Wi-Fi\n\nThe guest network is called **Larkspur-Guest** and its password changes every month.\n\n"
+        "## Printing\n\nTo print a document you must:\n- Log in at the printer with your badge.\n- Pick up the pages within an hour.\n",
+        encoding="utf-8",
+    )
+    engine = Engine(Settings(docs_dir=docs, index_dir=tmp_path / "index", progress=False), embedder)
+    engine.build()
+    server = start_live(create_app(engine.settings, engine))
+    try:
+        page = browser.new_page()
+        page.goto(server.url + "/")
+        ask(page, "What is the guest network called?", 0)
+        answer = page.locator(".answer-text").first
+        expect(answer).to_contain_text("Larkspur-Guest")
+        assert answer.locator(".marker").all_text_contents() == ["**", "**"]  # verbatim, but muted
+        ask(page, "What is the boiling point of water at sea level?", 1)  # abstains: the closest passages are shown
+        marks = [m.strip() for m in page.locator(".answer.abstained .excerpt .marker").all_text_contents()]
+        assert "##" in marks and "-" in marks, marks  # the heading's and the list's marks, muted like the bold ones
+        page.close()
+    finally:
+        stop_live(server)
