@@ -107,10 +107,20 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         print(f"  [{c.n}] {c.doc_id} (chars {c.start}-{c.end})")
     if answer.abstained:
         for p in answer.passages[:3]:
-            print(f"  - {p.doc_id}: {p.text[:160]}")
+            print(f"  - {p.doc_id} (chars {p.start}-{p.end}): {preview(p.text)}")
     if answer.searched_question != answer.question:
         print(f"  (searched: {answer.searched_question})")
     return 0
+
+
+def preview(text: str, limit: int = 160) -> str:
+    """A passage on one line, cut at a word within `limit` characters.
+
+    >>> preview("## Printing\\n\\n- The printer is on the second floor.", 30)
+    '## Printing - The printer is…'
+    """
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -36,6 +36,16 @@ def test_cli_ask_plain_lists_citations(seed_settings: Settings, seed_engine: obj
     assert "House Foreign Affairs Committee" in result.stdout and "[1] " in result.stdout
 
 
+@pytest.mark.slow
+def test_cli_ask_plain_lists_the_closest_passages_one_per_line_when_it_abstains(seed_settings: Settings, seed_engine: object) -> None:
+    where = ["--docs", str(seed_settings.docs_dir), "--index", str(seed_settings.index_dir)]
+    result = _rag("ask", "What is the boiling point of water at sea level?", *where)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "don't say" in lines[0]
+    assert len(lines) == 4 and all(line.startswith("  - ") and "(chars " in line for line in lines[1:]), lines
+
+
 def test_cli_ask_without_index_fails_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["ask", "Anything?", "--docs", str(tmp_path), "--index", str(tmp_path / "none")])
     err = capsys.readouterr().err
