@@ -62,17 +62,18 @@ def build_index(settings: Settings, embedder: Embedder, force: bool = False, log
     index_dir = settings.index_dir
     with store.build_lock(index_dir, wait_s=0.5):
         store.clean_leftovers(index_dir)
-        loaded = load_folder(settings.docs_dir, settings.max_file_bytes, settings.pdf_timeout_s)
+        previous = _previous(settings, index_dir, force)
+        known = _old_documents(previous[1], index_dir) if previous else {}  # unchanged files are not parsed again
+        loaded = load_folder(settings.docs_dir, settings.max_file_bytes, settings.pdf_timeout_s, known)
         for skip in loaded.skipped:
             say(f"skipped {skip.path}: {skip.reason}")
-        previous = _previous(settings, index_dir, force)
         if previous is not None and _unchanged(previous[0], loaded, settings):
             manifest = previous[0]
             return BuildReport(
                 previous[1].name, len(loaded.documents), manifest["counts"]["chunks"], manifest["counts"]["sentences"],
                 0, len(loaded.documents), loaded.skipped, time.perf_counter() - started, up_to_date=True,
             )
-        parts, reused = _split_documents(loaded, previous, settings)
+        parts, reused = _split_documents(loaded, _old_parts(*previous, index_dir) if previous else {}, settings)
         _embed_missing(parts, embedder, settings)
         build = index_dir / f"{store.BUILD_PREFIX}{time.time_ns()}"
         build.mkdir(parents=True)
@@ -95,7 +96,8 @@ def is_stale(settings: Settings) -> bool:
         store.check_model(manifest, settings.model, settings.index_dir)
     except (IndexMissingError, IndexCorruptError, IndexMismatchError):
         return True
-    return not _unchanged(manifest, load_folder(settings.docs_dir, settings.max_file_bytes, settings.pdf_timeout_s), settings)
+    known = _old_documents(gen, settings.index_dir) if manifest.get("chunking") == chunking_params(settings) else {}
+    return not _unchanged(manifest, load_folder(settings.docs_dir, settings.max_file_bytes, settings.pdf_timeout_s, known), settings)
 
 
 def _unchanged(manifest: dict[str, Any], loaded: LoadResult, settings: Settings) -> bool:
@@ -120,9 +122,9 @@ def _previous(settings: Settings, index_dir: Path, force: bool) -> tuple[dict[st
     return manifest, gen
 
 
-def _split_documents(loaded: LoadResult, previous: tuple[dict[str, Any], Path] | None, settings: Settings) -> tuple[list[_DocParts], int]:
-    """Sentences and chunks of every document, with vectors copied from the previous generation where unchanged."""
-    old: dict[str, _DocParts] = _old_parts(*previous, settings.index_dir) if previous else {}
+def _split_documents(loaded: LoadResult, old: dict[str, _DocParts], settings: Settings) -> tuple[list[_DocParts], int]:
+    """Sentences and chunks of every document, with vectors copied from the previous generation's parts `old` where
+    unchanged."""
     parts, reused = [], 0
     for doc in loaded.documents:
         hit = old.get(doc.doc_id)
@@ -134,6 +136,14 @@ def _split_documents(loaded: LoadResult, previous: tuple[dict[str, Any], Path] |
         chunks = chunk_sentences(sents, doc.text, settings.chunk_sentences, settings.chunk_overlap, settings.chunk_max_words)
         parts.append(_DocParts(doc, [(s.start, s.end) for s in sents], [(c.start, c.end, c.first, c.last) for c in chunks]))
     return parts, reused
+
+
+def _old_documents(gen: Path, index_dir: Path) -> dict[str, Document]:
+    """The documents of an existing generation (none when its store can't be read)."""
+    try:
+        return store.read_store(gen / store.STORE, index_dir)[0]
+    except (IndexCorruptError, OSError, ValueError):
+        return {}
 
 
 def _old_parts(manifest: dict[str, Any], gen: Path, index_dir: Path) -> dict[str, _DocParts]:
@@ -165,7 +175,7 @@ def _old_parts(manifest: dict[str, Any], gen: Path, index_dir: Path) -> dict[str
 def embedding_work(settings: Settings) -> tuple[list[str], int, int, int]:
     """What a build from scratch embeds: (texts, documents, chunks, sentences). For benchmarks against the raw encode."""
     loaded = load_folder(settings.docs_dir, settings.max_file_bytes, settings.pdf_timeout_s)
-    parts, _ = _split_documents(loaded, None, settings)
+    parts, _ = _split_documents(loaded, {}, settings)
     return _texts(parts), len(parts), sum(len(p.chunks) for p in parts), sum(len(p.sentences) for p in parts)
 
 

@@ -9,7 +9,7 @@ import os
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,11 +42,12 @@ class LoadResult:
     skipped: tuple[Skipped, ...]
 
 
-def load_folder(docs_dir: Path, max_bytes: int, pdf_timeout_s: float = 30.0) -> LoadResult:
+def load_folder(docs_dir: Path, max_bytes: int, pdf_timeout_s: float = 30.0, known: Mapping[str, Document] | None = None) -> LoadResult:
     """Load every supported file under `docs_dir`; unreadable files are skipped with a reason.
 
     A document whose text equals an earlier one's (even in another encoding or with other line ends) is skipped too,
-    so one text is never cited twice.
+    so one text is never cited twice. `known` holds documents read before (by the index): a file whose bytes are the
+    same is not parsed again, so a rebuild after one upload doesn't re-read every PDF.
     """
     root = docs_dir.resolve()
     if not root.is_dir():
@@ -60,7 +61,7 @@ def load_folder(docs_dir: Path, max_bytes: int, pdf_timeout_s: float = 30.0) -> 
             skipped.append(Skipped(rel, problem))
             continue
         try:
-            doc = load_file(root / rel, rel, max_bytes, pdf_timeout_s)
+            doc = load_file(root / rel, rel, max_bytes, pdf_timeout_s, (known or {}).get(rel))
         except DocumentError as exc:
             skipped.append(Skipped(rel, str(exc)))
             continue
@@ -124,8 +125,8 @@ def _problem(root: Path, path: Path, name: str) -> str:
     return ""
 
 
-def load_file(path: Path, doc_id: str, max_bytes: int, pdf_timeout_s: float = 30.0) -> Document:
-    """Read one file into a Document, or raise DocumentError with the reason."""
+def load_file(path: Path, doc_id: str, max_bytes: int, pdf_timeout_s: float = 30.0, known: Document | None = None) -> Document:
+    """Read one file into a Document, or raise DocumentError with the reason; `known` when its bytes are the same."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -140,6 +141,9 @@ def load_file(path: Path, doc_id: str, max_bytes: int, pdf_timeout_s: float = 30
             data = fh.read(max_bytes + 1)
     except OSError as exc:
         raise DocumentError(f"unreadable: {exc.strerror}") from exc
+    sha256 = hashlib.sha256(data).hexdigest()
+    if known is not None and known.sha256 == sha256 and known.doc_id == doc_id:
+        return known
     suffix = path.suffix.lower()
     if suffix in PDF_SUFFIXES:
         title, text = pdf_text(path, pdf_timeout_s, max_bytes)
@@ -153,7 +157,7 @@ def load_file(path: Path, doc_id: str, max_bytes: int, pdf_timeout_s: float = 30
         title = text_title(text, markdown=suffix in (".md", ".markdown"))
     if not text.strip():
         raise DocumentError("no text (empty or whitespace only)")
-    return Document(doc_id, title or file_title(doc_id), text, hashlib.sha256(data).hexdigest(), size)
+    return Document(doc_id, title or file_title(doc_id), text, sha256, size)
 
 
 def decode_text(data: bytes) -> str:

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from rag import indexer, store
+from rag import indexer, loaders, store
 from rag.embedder import Embedder
 from rag.errors import IndexMismatchError, IndexMissingError
 from rag.index import LoadedIndex
 from rag.indexer import build_index, is_stale
 from tests.conftest import make_settings
+from tests.pdfmake import simple_pdf
 
 pytestmark = pytest.mark.slow
 
@@ -61,6 +62,32 @@ def test_is_stale_follows_the_documents_folder(docs_and_index: tuple[Path, Path]
     assert not is_stale(settings)
     _write(docs, "new.txt", "More text.")
     assert is_stale(settings)
+
+
+def test_rebuilds_and_staleness_checks_parse_only_new_or_changed_files(
+    docs_and_index: tuple[Path, Path], embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs, index = docs_and_index
+    settings = make_settings(docs, index)
+    parsed: list[str] = []
+    real_pdf_text = loaders.pdf_text
+
+    def counting_pdf_text(path: Path, timeout_s: float, max_chars: int) -> tuple[str, str]:
+        parsed.append(path.name)
+        return real_pdf_text(path, timeout_s, max_chars)
+
+    monkeypatch.setattr(loaders, "pdf_text", counting_pdf_text)
+    (docs / "report.pdf").write_bytes(simple_pdf(["The quarry of Tolland shipped granite to Boston."]))
+    build_index(settings, embedder)
+    assert parsed == ["report.pdf"]
+    _write(docs, "notes.txt", "The ferry leaves at seven.")  # an upload: a rebuild follows
+    assert is_stale(settings)
+    assert build_index(settings, embedder).documents == 2 and not is_stale(settings)
+    assert parsed == ["report.pdf"]  # the PDF's bytes are the same: its text comes from the index
+    (docs / "report.pdf").write_bytes(simple_pdf(["The quarry of Tolland shipped marble to Boston."]))
+    build_index(settings, embedder)
+    assert parsed == ["report.pdf", "report.pdf"]
+    assert "marble" in LoadedIndex.load(index, settings.model).documents["report.pdf"].text
 
 
 def test_an_index_cut_by_another_splitter_version_is_stale_and_rebuilt(
