@@ -62,21 +62,47 @@ def _has_negated_form(word: str, said: set[str], question: str) -> bool:
 
 
 def number_conflict(question: str, sentence: str) -> bool:
-    """The question gives a number the sentence lacks, and the sentence gives another as long ("1974" against "1967").
+    """The question gives a value the sentence lacks while the sentence gives another of the same shape: a number as
+    long ("1974" against "1967"), a code with the same letters ("T1" against "T2"), another month or weekday.
 
     >>> number_conflict("Who proved it in 1974?", "In 1967, Blum proved it.")
     True
     >>> number_conflict("Who proved it in 1967?", "In 1967, Blum proved it."), number_conflict("Who proved it?", "In 1967.")
     (False, False)
+    >>> number_conflict("What does the T1 cost?", "The T2 costs £179."), number_conflict("What did we spend in November?", "In December we spent £184,000.")
+    (True, True)
     """
-    asked = {w for w in words(question) if w.isdigit()}
-    said = {w for w in words(sentence) if w.isdigit()}
-    return any(n not in said and any(len(m) == len(n) for m in said - asked) for n in asked)
+    asked, said = set(words(question)), set(words(sentence))
+    return any(
+        value not in said and any(shape(other) == shape(value) for other in said - asked)
+        for value in asked
+        if shape(value)
+    )
+
+
+def shape(word: str) -> str:
+    """What a value is for `number_conflict`: "digits:4" for "1974", "code:t" for "T1", "month", "weekday"; "" for a word.
+
+    >>> [shape(w) for w in ("1974", "t1", "x200s", "november", "friday", "budget")]
+    ['digits:4', 'code:t', 'code:xs', 'month', 'weekday', '']
+    """
+    if word.isdigit():
+        return f"digits:{len(word)}"
+    if _CODE.fullmatch(word):
+        return "code:" + "".join(ch for ch in word if not ch.isdigit())
+    if _MONTH_WORD.fullmatch(word):
+        return "month"
+    if _WEEKDAY_WORD.fullmatch(word):
+        return "weekday"
+    return ""
 
 
 WEEKDAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december"
 _MONTH_NAME = MONTHS + r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec"
+_MONTH_WORD = re.compile(MONTHS.replace("|may", ""))  # "may" is more often a verb
+_WEEKDAY_WORD = re.compile(WEEKDAYS)
+_CODE = re.compile(r"[a-z]{1,3}\d{1,4}[a-z]{0,2}")  # a model, version or room: "t1", "x200s", "b12"; not "1st" or "10kg"
 _NUMBER_WORD = (
     r"\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen"
     r"|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"

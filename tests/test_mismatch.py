@@ -33,6 +33,14 @@ def test_number_conflict_flags_a_number_the_sentence_gives_differently() -> None
     assert not number_conflict("Who wrote the paper in 1974?", "Karp wrote the paper.")
 
 
+def test_number_conflict_flags_another_model_code_month_or_weekday() -> None:
+    assert number_conflict("How much does the Tern T1 cost?", "The Tern T2 costs £179.")
+    assert not number_conflict("How much does the Tern T2 cost?", "The Tern T2 costs £179 and replaces the T1.")
+    assert number_conflict("What was the cloud spend in November?", "Cloud spend in December was £184,000.")
+    assert number_conflict("What opens on Friday?", "The market opens on Saturday.")
+    assert not number_conflict("What can we do in May?", "In June the park reopens.")  # "may" is mostly a verb
+
+
 def test_unit_missing_flags_a_sentence_without_the_unit_or_grain_asked_for() -> None:
     assert unit_missing("How many minutes did the phone call last?", "The call was long and highly productive.")
     assert unit_missing("How many minutes did the phone call last?", "It ended the three-year-long war.")  # a unit far off
