@@ -156,7 +156,8 @@ def _latest_entity(turns: Sequence[dict[str, Any]], person: bool) -> str:
             # Rebecca Osei said ..." answering "Who is the council leader?").
             common = set(re.findall(r"\b[a-z][\w'-]*", asked))
             names = [n for n in names if n.lower() not in common]
-            pairs[-1][2].extend(sorted(names, key=lambda n: (-len(set(n.lower().split()) & overlap), -len(n.split()))))
+            # A role ("Security Lead") is who the question asked about, the person holding it who "she" is.
+            pairs[-1][2].extend(sorted(names, key=lambda n: (_is_role(n), -len(set(n.lower().split()) & overlap), -len(n.split()))))
     everyone = [n for _, q, a in pairs for n in q + a]
     for question, asked_names, answered in reversed(pairs):  # the latest exchange naming a person wins
         # "Who confirmed it in Congress?" is answered by a person; "What did Kellogg say?" is about one.
@@ -172,6 +173,23 @@ def _in_full(name: str, names: list[str]) -> str:
         return name
     fuller = [n for n in names if name in n.split()]
     return max(fuller, key=lambda n: len(n.split()), default=name)
+
+
+_ROLE_WORDS = frozenset(
+    "Lead Leader Manager Director Officer Chair Chairman Chairwoman Chairperson Secretary President Minister Head Chief "
+    "Coordinator Administrator Adviser Advisor Envoy Ambassador Treasurer Clerk Mayor Governor Editor Engineer "
+    "Analyst Architect Owner Founder Supervisor Commissioner Spokesperson Spokesman Spokeswoman Executive CEO CTO CFO COO".split()
+)
+
+
+def _is_role(name: str) -> bool:
+    """True for a job's title rather than a person's name: "Security Lead", "Head of People".
+
+    >>> _is_role("Security Lead"), _is_role("Head of People"), _is_role("Aisha Bello"), _is_role("Mayor Tariq Hussain")
+    (True, True, False, False)
+    """
+    words = name.split()
+    return words[-1] in _ROLE_WORDS or (len(words) > 2 and words[1] == "of" and words[0] in _ROLE_WORDS)
 
 
 _ORGANISATION_WORDS = frozenset(

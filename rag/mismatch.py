@@ -69,8 +69,10 @@ def number_conflict(question: str, sentence: str) -> bool:
     True
     >>> number_conflict("Who proved it in 1967?", "In 1967, Blum proved it."), number_conflict("Who proved it?", "In 1967.")
     (False, False)
-    >>> number_conflict("What does the T1 cost?", "The T2 costs £179."), number_conflict("What did we spend in November?", "In December we spent £184,000.")
-    (True, True)
+    >>> number_conflict("What does the T1 cost?", "The T2 costs £179.")
+    True
+    >>> number_conflict("What did we spend in November?", "In December we spent £184,000.")
+    True
     """
     asked, said = set(words(question)), set(words(sentence))
     return any(

@@ -148,3 +148,11 @@ def test_he_is_no_organisation_named_before_the_person() -> None:
         {"role": "assistant", "content": "Labour Party candidate Edwin Marchetti came third with 12.3 percent. [1]"},
     ]
     assert standalone_question("How many seats did his party take?", history) == "How many seats did Edwin Marchetti's party take?"
+
+
+def test_she_is_the_person_holding_the_role_the_question_asked_about() -> None:
+    history = [
+        {"role": "user", "content": "Who is the Security Lead?"},
+        {"role": "assistant", "content": "Aisha Bello (Security Lead) [1]"},
+    ]
+    assert standalone_question("When is her action item due?", history) == "When is Aisha Bello's action item due?"
