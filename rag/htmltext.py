@@ -11,7 +11,14 @@ from typing import Any
 
 from rag.tables import TABLE_CELL
 
-_HIDDEN = ("script", "style", "noscript", "template", "head", "svg", "iframe", "object", "nav")
+_HIDDEN = ("script", "style", "noscript", "template", "head", "svg", "iframe", "object", "nav", "form", "button", "select", "dialog")
+# Page furniture by its role or by a word of its class or id: cookie banners, share buttons, related stories, ads.
+_FURNITURE_ROLES = frozenset({"navigation", "search", "dialog", "alertdialog", "banner"})
+_FURNITURE_WORDS = frozenset(
+    """cookie cookies consent share sharing social related newsletter subscribe subscription signup advert advertisement
+    ad ads advertising promo sponsor sponsored comments comment trending popular mostread breadcrumb breadcrumbs
+    skip paywall""".split()
+)
 _BLOCKS = frozenset(
     """address article aside blockquote body caption dd details dialog div dl dt fieldset figcaption figure footer
     form header hgroup hr html legend li main ol p pre section summary table tbody td tfoot th thead tr ul""".split()
@@ -31,10 +38,35 @@ def html_text(html: str) -> tuple[str, str]:
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
     for tag in soup([*_HIDDEN, "title"]):
         tag.decompose()
+    _drop_furniture(soup)
     if not title:
         heading = soup.find(["h1", "h2"])
         title = heading.get_text(" ", strip=True) if heading else ""
     return title[:120], _join(_blocks(soup))
+
+
+def _drop_furniture(soup: Any) -> None:
+    """Remove page furniture: elements whose role or class or id names it, and paragraphs or list items that are
+    nothing but links ("Privacy policy · Cookie settings", "Read more: Hosepipe bans explained")."""
+    import re
+
+    from bs4 import Tag
+
+    for tag in soup.find_all(True):
+        if not isinstance(tag, Tag) or tag.decomposed or tag.attrs is None:
+            continue
+        classes: Any = tag.get("class") or []
+        names = " ".join([*([classes] if isinstance(classes, str) else classes), str(tag.get("id", ""))]).lower()
+        words = set(re.split(r"[^a-z]+", names)) | {re.sub(r"[^a-z]", "", names)}  # "most-read" is "mostread" too
+        if str(tag.get("role", "")).lower() in _FURNITURE_ROLES or words & _FURNITURE_WORDS:
+            tag.decompose()
+    for tag in soup.find_all(["p", "li"]):
+        if tag.decomposed:
+            continue
+        text = "".join(tag.get_text().split())
+        linked = "".join("".join(a.get_text().split()) for a in tag.find_all("a"))
+        if linked and len(linked) >= len(text) - 3:  # a few separators ("·", "|") between the links
+            tag.decompose()
 
 
 def _blocks(root: Any) -> list[tuple[str, str]]:

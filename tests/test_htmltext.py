@@ -55,3 +55,23 @@ def test_html_text_takes_a_bold_first_row_for_a_table_header() -> None:
     )
     # The second table's first row isn't all bold: it is data, and its values get no labels.
     assert text == "City | Staff | Opened\nLisbon | Staff: 85 | x | Opened: 2016\n\nCity centre | Staff | Opened\nLisbon | 85 | 2016"
+
+
+def test_html_text_drops_page_furniture_but_keeps_what_a_footer_or_aside_says() -> None:
+    _, text = html_text(
+        "<body><div id='cookie-banner'>We use cookies. <button>Accept all</button></div>"
+        "<header class='site-header'><a href='/'>The Herald</a><form role='search'><input name='q'><button>Go</button></form></header>"
+        "<main><h1>Reservoir plan</h1><p>The reservoir will cost <a href='/costs'>£1.35bn</a>.</p>"
+        "<div class='share-tools'><a>Share on X</a> <a>Share on Facebook</a></div>"
+        "<p><a href='/hosepipe'>Hosepipe bans: what you can and can't do</a></p>"
+        "<aside class='tip-box'><p>No buttermilk? Use plain yoghurt.</p></aside>"
+        "<table><tr><th>Scheme</th><th>Cost</th><th>Gap</th></tr><tr><td>Leaks</td><td>1.8</td><td>4.1</td></tr></table>"
+        "<div class='ad-slot'>ADVERTISEMENT</div><section class='related-stories'><h2>Related stories</h2>"
+        "<ul><li><a>Ferry timetable cut</a></li></ul></section><div class='most-read'>Most read</div></main>"
+        "<footer><p>Telephone: <a href='tel:01584830217'>01584 830217</a> (Tuesday to Saturday).</p>"
+        "<p><a>Privacy policy</a> · <a>Cookie settings</a> · <a>Newsletter</a></p></footer></body>"
+    )
+    assert text == (
+        "The Herald\n\n# Reservoir plan\n\nThe reservoir will cost £1.35bn.\n\nNo buttermilk? Use plain yoghurt.\n\n"
+        "Scheme | Cost | Gap\nLeaks | Cost: 1.8 | Gap: 4.1\n\nTelephone: 01584 830217 (Tuesday to Saturday)."
+    )
