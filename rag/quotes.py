@@ -8,17 +8,20 @@ from typing import TYPE_CHECKING
 from rag.index import LoadedIndex
 from rag.lines import is_list_item, quote_bounds
 from rag.schema import Citation
+from rag.tables import TABLE_CELL, is_rule
 
 if TYPE_CHECKING:
     from rag.composer import Candidate
 
 MIN_QUOTE_WORDS = 8  # a second quote cut shorter than this says too little to be worth showing
+HEADER_LOOKBACK = 60  # rows between a table's header and a row quoted from it, at most
 
 
 def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int, second_margin: float) -> tuple[str, tuple[Citation, ...]]:
     """The answer: the best sentence, plus the runner-up when within `second_margin` in score, each cited; a best
     sentence that ends in ":" ("To undo the last run:") brings the sentence it introduces (a whole list, words
-    allowing), and one whose section heading holds the asked date or number comes after that heading.
+    allowing), and one whose section heading holds the asked date or number comes after that heading, as a table's
+    row (the best or the runner-up) comes after the row naming its columns.
 
     Quotes stay verbatim: a quote that would overrun `max_words` is cut short (its end offset moves with it).
     """
@@ -27,9 +30,10 @@ def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int, second_
     best = ranked[0].sentence_id
     chosen = [(ranked[0], max_words, best)]  # (candidate, words left for it, last sentence of its quote)
     budget = max_words - min(_word_count(index, best), max_words)
-    if ranked[0].heading is not None:  # the heading's date or number first, then the sentence it heads
-        chosen.insert(0, (replace(ranked[0], sentence_id=ranked[0].heading), max_words, ranked[0].heading))
-        budget -= min(_word_count(index, ranked[0].heading), budget)
+    above = ranked[0].heading if ranked[0].heading is not None else table_header(index, best)
+    if above is not None:  # the heading's date or number, or the columns' names, then the sentence it heads
+        chosen.insert(0, (replace(ranked[0], sentence_id=above), max_words, above))
+        budget -= min(_word_count(index, above), budget)
     introduced = _introduced(index, best)
     if introduced is not None and budget > 0:
         last = _list_end(index, introduced)  # a list is quoted whole, as far as the words allow
@@ -37,6 +41,12 @@ def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int, second_
         budget -= min(sum(_word_count(index, sid) for sid in range(introduced, last + 1)), budget)
     runner_up = ranked[1] if len(ranked) > 1 and ranked[1].sentence_id != introduced else None
     if runner_up is not None and ranked[0].score - runner_up.score <= second_margin and budget >= MIN_QUOTE_WORDS:
+        header = table_header(index, runner_up.sentence_id)
+        if header is not None and header not in {c.sentence_id for c, _, _ in chosen}:
+            words = _word_count(index, header)
+            if budget - words >= min(MIN_QUOTE_WORDS, _word_count(index, runner_up.sentence_id)):
+                chosen.append((replace(runner_up, sentence_id=header), budget, header))
+                budget -= words
         chosen.append((runner_up, budget, runner_up.sentence_id))
     citations, parts = [], []
     for n, (cand, limit, last) in enumerate(chosen, start=1):
@@ -47,6 +57,23 @@ def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int, second_
         citations.append(Citation(n, doc.doc_id, doc.title, quote, start, cut, round(cand.score, 4)))
         parts.append(f"{quote}{' …' if cut < end else ''} [{n}]")
     return " ".join(parts), tuple(citations)
+
+
+def table_header(index: LoadedIndex, sentence_id: int) -> int | None:
+    """The header row of the table whose row is `sentence_id`, when the row doesn't name its columns itself (a
+    Markdown table's "| London | 151 | 148 |" does not; a web page's "London | 2024: 148" does)."""
+    row = index.sentence_text(sentence_id)
+    if TABLE_CELL not in row:
+        return None
+    t = index.tables
+    for sid in range(sentence_id - 1, max(sentence_id - HEADER_LOOKBACK, -1), -1):
+        text = index.sentence_text(sid)
+        if t.sent_doc[sid] != t.sent_doc[sentence_id] or (TABLE_CELL not in text and not is_rule(text)):
+            return None
+        if index.is_heading(sid) and not is_rule(text):
+            names = [cell.strip() for cell in text.strip().strip("|").split("|")[1:] if cell.strip()]
+            return None if any(f"{name}:" in row for name in names) else sid
+    return None
 
 
 def _introduced(index: LoadedIndex, sentence_id: int) -> int | None:

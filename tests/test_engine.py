@@ -327,3 +327,25 @@ def test_ask_reads_when_after_another_question_word_as_a_clause_not_a_time_quest
     answer = engine.ask("What must I use to access client data when working remotely?")
     assert not answer.abstained  # it wants no time, so a sentence without one can answer it
     assert "Use the company VPN for all access to client data." in answer.answer
+
+
+def test_ask_quotes_a_markdown_table_row_after_the_row_naming_its_columns(
+    docs_and_index: tuple[Path, Path], embedder: Embedder
+) -> None:
+    engine = _engine_over(
+        "# Household water use by region\n\nFigures are litres per person per day.\n\n"
+        "| Region | Use 2022 | Use 2024 | Metered (%) | Population (millions) |\n| --- | --- | --- | --- | --- |\n"
+        "| North West | 139 | 136 | 52 | 7.4 |\n| London | 151 | 148 | 45 | 9.0 |\n| South East | 155 | 150 | 74 | 9.4 |\n\n"
+        "The South East has the highest use in 2024.\n",
+        docs_and_index,
+        embedder,
+        "use.md",
+    )
+    answer = engine.ask("How many people does the South East serve?")
+    assert not answer.abstained
+    # The row (here the runner-up) can't be read alone: the row naming its columns is quoted before it
+    assert [c.quote for c in answer.citations[-2:]] == [
+        "Region | Use 2022 | Use 2024 | Metered (%) | Population (millions)",
+        "South East | 155 | 150 | 74 | 9.4",
+    ]
+    _assert_verbatim(engine, answer.to_dict())
