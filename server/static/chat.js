@@ -73,7 +73,8 @@
     return el("li", {}, el("a", { class: "source", href: docHref(docId, start, end), target: "_blank", rel: "noopener" },
       el("span", { class: "n", "aria-hidden": "true" }, String(n)),
       el("span", { class: "title" }, title || docId),
-      el("span", { class: "excerpt" }, ...withMarks(text))));
+      el("span", { class: "excerpt" }, ...withMarks(text)),
+      el("span", { class: "file" }, docId)));  // two documents may share a title; never a file name
   }
 
   function meta(turn) {

@@ -60,6 +60,7 @@ def test_chat_page_end_to_end(live: LiveServer, browser: Browser, tmp_path: Path
     expect(cite).to_have_text("1")
     quote = first.locator(".source .excerpt").first.text_content() or ""
     assert "Keith Kellogg" in quote
+    expect(first.locator(".source .file").first).to_have_text("us-russia-ukraine-talks-saudi-arabia-2025-02.txt")  # titles may repeat
 
     # The marker opens the document with exactly the quote highlighted, in view.
     with context.expect_page() as opened:
