@@ -33,7 +33,8 @@ _QUESTION_WORDS = frozenset(
 # Words that open a sentence with a capital without being names ("Every employee gets ...").
 _OPENERS = _QUESTION_WORDS | frozenset(
     "Every Each All Some Any No Most Many Several Both Either Neither Our Your My Their Its His Her This That These Those "
-    "There Here Only Also However Meanwhile Then Such Other Another If While After Before Up Please".split()
+    "There Here Only Also However Meanwhile Then Such Other Another If While After Before Up Please We You He She They It"
+    .split()
 )
 
 
@@ -151,13 +152,17 @@ def _latest_entity(turns: Sequence[dict[str, Any]], person: bool) -> str:
             asked = turn["content"]
             pairs.append((asked, sorted(names, key=lambda n: -len(n.split())), []))
         elif pairs:
-            overlap = set(asked.lower().split())
+            overlap = set(re.findall(r"[\w']+", asked.lower()))
+            # A question naming a role ("Who is the Minister for Housing?") is answered by the person holding it: the
+            # answer's names the question doesn't use come first. One naming a person ("Who is Keith Kellogg?") is
+            # answered about that person: the names it shares come first.
+            sign = 1 if any(word in _ROLE_WORDS for word in re.findall(r"[\w']+", asked)) else -1
             # A word the question wrote in lower case is no name where a sentence opens with it ("Council leader
             # Rebecca Osei said ..." answering "Who is the council leader?").
             common = set(re.findall(r"\b[a-z][\w'-]*", asked))
             names = [n for n in names if n.lower() not in common]
             # A role ("Security Lead") is who the question asked about, the person holding it who "she" is.
-            pairs[-1][2].extend(sorted(names, key=lambda n: (_is_role(n), -len(set(n.lower().split()) & overlap), -len(n.split()))))
+            pairs[-1][2].extend(sorted(names, key=lambda n: (_is_role(n), sign * len(set(n.lower().split()) & overlap), -len(n.split()))))
     everyone = [n for _, q, a in pairs for n in q + a]
     for question, asked_names, answered in reversed(pairs):  # the latest exchange naming a person wins
         # "Who confirmed it in Congress?" is answered by a person; "What did Kellogg say?" is about one.

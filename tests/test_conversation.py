@@ -156,3 +156,16 @@ def test_she_is_the_person_holding_the_role_the_question_asked_about() -> None:
         {"role": "assistant", "content": "Aisha Bello (Security Lead) [1]"},
     ]
     assert standalone_question("When is her action item due?", history) == "When is Aisha Bello's action item due?"
+
+
+def test_he_is_the_person_holding_the_office_asked_about_and_we_is_no_name() -> None:
+    history = [
+        {"role": "user", "content": "Who is the Minister for Housing and Planning?"},
+        {"role": "assistant", "content": "Tomasz Whitfield MP, Minister for Housing and Planning (chair for this meeting) [1]"},
+        {"role": "user", "content": "What did he say about bricklayers?"},
+        {"role": "assistant", "content": "We are short of around 30,000 bricklayers. [1]"},
+    ]
+    assert standalone_question("What did he say about bricklayers?", history[:2]) == "What did Tomasz Whitfield MP say about bricklayers?"
+    assert standalone_question("When did he write to the Water Minister?", history) == (
+        "When did Tomasz Whitfield MP write to the Water Minister?"
+    )
