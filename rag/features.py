@@ -38,6 +38,7 @@ _PERSON_Q = re.compile(r"\bwho(?:m|se)?\b|\bwhich (?:person|official|leader|pres
 _PLACE_PHRASE = re.compile(r"\b(?:in|at|to|from|near|inside|outside|across)\s+(?:the\s+)?[A-Z]")
 # A place without a name: "in the courtyard behind the building", "on the second floor".
 _COMMON_PLACE = re.compile(r"\b(?:in|at|on|behind|beside|near|inside|outside|opposite|next to|under|above)\s+the\s+[a-z]")
+_ENUMERATOR = re.compile(r"^\s*(?:\d{1,3}[.)]|\(\w{1,3}\))\s+")  # a list item's number: "2. ", "(b) ", "3) "
 _RELATIVE_TIME_Q = re.compile(r"\bhow soon\b", re.I)
 _COUNTRY_Q = re.compile(r"\b(?:which|what) (?:country|countries|nation|nations)\b", re.I)
 _LOCATIVE_Q = re.compile(
@@ -154,7 +155,10 @@ def kind_match(info: QuestionInfo, sentence: str) -> float:
     1.0
     >>> kind_match(question_info("When will they meet?"), "They meet in the coming days.")
     0.5
+    >>> kind_match(question_info("How much will it cost?"), "2. Publish the costs.")
+    0.0
     """
+    sentence = _ENUMERATOR.sub("", sentence, count=1)  # "2. Publish a cost breakdown" holds no number
     if info.asks_country:
         return country_match(info, sentence)
     if info.kind == "time" and info.relative_time and _MONTH.search(sentence):
