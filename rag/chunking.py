@@ -28,7 +28,7 @@ MAX_SENTENCE_WORDS = 80
 # rebuilt. 12: titles; HTML keeps inline markup in its sentence, table rows with their headers, numbered lists, code
 # lines and headings; numbered headings, headings in capitals, chapters, code blocks; hanging indents; lines that run
 # on; PDF page headers and footers, ligatures.
-SPLITTER_VERSION = 24  # 22: a bold first table row is a header; 23: "Chair: Daniel Okafor" is no heading; 24: page furniture
+SPLITTER_VERSION = 25  # 22: bold table header; 23: "Chair: Daniel Okafor" is no heading; 24: page furniture; 25: header fields
 MAX_SENTENCE_CHARS = 1000
 
 

@@ -30,6 +30,7 @@ _SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019)]*$")
 _INNER_END = re.compile(r"[a-z\d)][.!?][\"'\u201d\u2019)]*\s+[A-Z]")
 _FENCE = ("```", "~~~")
 _FIELD = re.compile(r"[^:]{1,40}:[ \t]+\S")  # "Label: value" on a line of its own
+_FIELD_LINE = re.compile(r"[A-Z][\w'&/-]*(?: [\w'&/-]+){0,3}:[ \t]+\S")  # a field opening a line: "Guest: Priya Castellano"
 _SECTION = re.compile(r"(?:chapter|part|section|appendix|annex|book|volume)(?:\s+(?:[\d.]+|[IVXLC]+|[A-Z])\b|\s*:)", re.I)
 # Hard-wrapped text: at least this many lines, wrapped at a width in this range, and a line this close to the width
 # is a wrapped one.
@@ -200,6 +201,8 @@ def line_breaks(text: str, start: int, end: int) -> list[int]:
             or (not hanging and BLOCK_START.match(line) and not (_LIST_ITEM.match(line) and runs_on(line, next_word)))
             # A wrapped line ends no sentence by itself: a full stop before it still does (split_sentences).
             or (not wrapped and not held and (per_line or _short_or_finished(line, next_word)))
+            # A header block of fields: "TRANSCRIPT: The Morning Review, 25 June" / "Presenter: Daniel Okafor"
+            or (not wrapped and not hanging and _FIELD_LINE.match(next_line) is not None)
         ):
             cuts.append(pos)
     return cuts

@@ -37,6 +37,19 @@ def test_split_sentences_breaks_at_headings_and_list_items() -> None:
     assert _texts(text) == ["# Leave policy", "- Staff get 25 days", "- Unused days expire", "The policy started in 2020."]
 
 
+def test_each_field_of_a_header_block_is_a_sentence_of_its_own() -> None:
+    text = (
+        'TRANSCRIPT: "The Morning Review", Radio Meridian, 25 June 2025, 08:10\n'
+        "Presenter: Daniel Okafor (DO)\nGuest: Priya Castellano MP, Minister for Water and Environment (PC)\n\n"
+        "DO: Minister, good morning. Your Bill passed its second reading last night.\n"
+    )
+    assert _texts(text)[:3] == [
+        'TRANSCRIPT: "The Morning Review", Radio Meridian, 25 June 2025, 08:10',
+        "Presenter: Daniel Okafor (DO)",
+        "Guest: Priya Castellano MP, Minister for Water and Environment (PC)",
+    ]
+
+
 def test_a_list_item_goes_on_across_its_hanging_indent() -> None:
     text = "- Priya Raman to submit the Hartley Trust renewal application by 15 May\n  2024.\n- Tom to book the hall.\n"
     assert _texts(text) == ["- Priya Raman to submit the Hartley Trust renewal application by 15 May\n  2024.", "- Tom to book the hall."]

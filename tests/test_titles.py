@@ -21,3 +21,8 @@ def test_a_wrapped_first_line_is_a_whole_title_and_a_file_name_stands_in_for_non
     text = "Annual Water Quality and\nOperations Report\nPrepared by the Operations Department in March 2024.\n"
     assert wrapped_title("Annual Water Quality and", text) == "Annual Water Quality and Operations Report"
     assert file_title("reports/annual_water-quality.txt") == "annual water quality"
+
+
+def test_text_title_is_the_first_field_of_a_header_block() -> None:
+    text = 'TRANSCRIPT: "The Morning Review", Radio Meridian, 25 June 2025\nPresenter: Daniel Okafor (DO)\n\nDO: Hello.'
+    assert text_title(text, markdown=False) == 'TRANSCRIPT: "The Morning Review", Radio Meridian, 25 June 2025'
