@@ -26,8 +26,9 @@ _BLOCKS = frozenset(
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 
 
-def html_text(html: str) -> tuple[str, str]:
-    """Visible text of an HTML page (no script, style, template or navigation) and its title.
+def html_text(html: str, page: bool = True) -> tuple[str, str]:
+    """Visible text of an HTML page (no script, style, template or navigation) and its title; a web `page` loses its
+    furniture too (`_drop_furniture`), a Word file's HTML (no page) keeps every paragraph, links alone included.
 
     >>> html_text("<title>T</title><h2>Reset</h2><p>Hold <b>the button</b> for 10 s.</p><ul><li>One</li><li>Two</li></ul>")
     ('T', '## Reset\\n\\nHold the button for 10 s.\\n\\n- One\\n- Two')
@@ -38,7 +39,8 @@ def html_text(html: str) -> tuple[str, str]:
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
     for tag in soup([*_HIDDEN, "title"]):
         tag.decompose()
-    _drop_furniture(soup)
+    if page:
+        _drop_furniture(soup)
     if not title:
         heading = soup.find(["h1", "h2"])
         title = heading.get_text(" ", strip=True) if heading else ""

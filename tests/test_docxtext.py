@@ -17,7 +17,7 @@ LIMIT = 1_000_000
 
 def test_docx_html_keeps_headings_lists_and_a_table_with_its_header() -> None:
     html, _ = docx_html(handbook_docx(), LIMIT)
-    title, text = html_text(html)
+    title, text = html_text(html, page=False)
     assert title == "Staff Handbook"  # Word's Title style is a heading
     assert text.startswith("# Staff Handbook\n\n# Working hours\n\nCore hours are 10 am to 4 pm.")
     assert "We accept the following:\n- Doctor's notes\n- Self-certification for up to 7 days" in text
@@ -76,6 +76,13 @@ def test_docx_html_refuses_a_document_of_broken_xml() -> None:
 
 def test_docx_html_drops_footnote_markers_and_keeps_the_notes_at_the_end() -> None:
     data = with_footnote(handbook_docx(), "Staff may start as early as 7:30 am.", "Agreed by the board in 2021.")
-    _, text = html_text(docx_html(data, LIMIT)[0])
+    _, text = html_text(docx_html(data, LIMIT)[0], page=False)
     assert "Staff may start as early as 7:30 am.\n" in text  # no "[1]" to be taken for a citation
     assert text.endswith("\n\n1. Agreed by the board in 2021.")  # no back-link arrow
+
+
+def test_a_word_paragraph_that_is_only_a_link_is_kept() -> None:
+    # A web page's link-only lines are furniture; a Word file's ("Further reading" lists) are what it says.
+    html = "<p>Further reading:</p><ul><li><a href='https://example.org/r42'>Report 42: Paying for Pipes</a></li></ul>"
+    assert "Report 42: Paying for Pipes" in html_text(html, page=False)[1]
+    assert "Report 42" not in html_text(html)[1]
