@@ -28,7 +28,9 @@ MAX_SENTENCE_WORDS = 80
 # rebuilt. 12: titles; HTML keeps inline markup in its sentence, table rows with their headers, numbered lists, code
 # lines and headings; numbered headings, headings in capitals, chapters, code blocks; hanging indents; lines that run
 # on; PDF page headers and footers, ligatures.
-SPLITTER_VERSION = 25  # 22: bold table header; 23: "Chair: Daniel Okafor" is no heading; 24: page furniture; 25: header fields
+# 22: a bold first table row is a header; 23: "Chair: Daniel Okafor" is no heading; 24: page furniture; 25: a header
+# block's fields; 26: a table's rows are embedded under their header row.
+SPLITTER_VERSION = 26
 MAX_SENTENCE_CHARS = 1000
 
 

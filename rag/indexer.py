@@ -18,9 +18,11 @@ from rag.chunking import SPLITTER_VERSION, chunk_sentences, split_sentences
 from rag.embedder import Embedder
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from rag.lexical import Bm25, idf_table
+from rag.lines import is_heading
 from rag.loaders import LoadResult, Skipped, load_folder
 from rag.schema import Document
 from rag.settings import Settings
+from rag.tables import TABLE_CELL, header_row
 
 
 @dataclass(frozen=True)
@@ -183,9 +185,39 @@ def _texts(parts: list[_DocParts]) -> list[str]:
     """The texts to embed for these documents: every chunk, then every sentence, document by document."""
     texts: list[str] = []
     for p in parts:
-        texts.extend(p.doc.text[s:e] for s, e, _, _ in p.chunks)
-        texts.extend(p.doc.text[s:e] for s, e in p.sentences)
+        texts.extend(_chunk_texts(p))
+        headers = _row_headers(p)
+        texts.extend(_with_header(p, headers.get(i), s, e) for i, (s, e) in enumerate(p.sentences))
     return texts
+
+
+def _chunk_texts(p: _DocParts) -> list[str]:
+    """Each chunk's text, for the vectors and the keyword index: a chunk opening inside a table that doesn't name
+    its columns carries the table's header row first, so "| London | 151 | 148 |" is found as water use in 2024."""
+    headers = _row_headers(p)
+    return [_with_header(p, headers.get(first), s, e) for s, e, first, _ in p.chunks]
+
+
+def _row_headers(p: _DocParts) -> dict[int, int]:
+    """The header row of each table row that doesn't name its columns (`tables.header_row`), by sentence number."""
+    texts = [p.doc.text[s:e] for s, e in p.sentences]
+    if not any(TABLE_CELL in t for t in texts):
+        return {}
+
+    def heading(i: int) -> bool:
+        return is_heading(p.doc.text, *p.sentences[i])
+
+    found = {i: header_row(texts, heading, i) for i, t in enumerate(texts) if TABLE_CELL in t}
+    return {i: h for i, h in found.items() if h is not None}
+
+
+def _with_header(p: _DocParts, header: int | None, start: int, end: int) -> str:
+    """The text from `start` to `end`, after the header row `header` when it is given and not inside it."""
+    text = p.doc.text[start:end]
+    if header is None or p.sentences[header][0] >= start:
+        return text
+    s, e = p.sentences[header]
+    return f"{p.doc.text[s:e]}\n{text}"
 
 
 def _embed_missing(parts: list[_DocParts], embedder: Embedder, settings: Settings) -> None:
@@ -232,8 +264,7 @@ def _write_generation(
     store.save_vectors(build / store.SENTENCE_VECTORS, sent_vecs)
     kind = dense.choose_kind(len(chunks))
     dense.save(dense.build(chunk_vecs, kind), build / store.DENSE)
-    texts = {p.doc.doc_id: p.doc.text for p in parts}
-    chunk_texts = [texts[d][s:e] for d, s, e, _, _ in chunks]
+    chunk_texts = [text for p in parts for text in _chunk_texts(p)]
     Bm25.build(chunk_texts).save(build / store.BM25_DIR)
     (build / store.IDF).write_text(json.dumps(idf_table(chunk_texts), ensure_ascii=False), encoding="utf-8")
     counts = {"documents": len(parts), "chunks": len(chunks), "sentences": len(sentences)}

@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING
 from rag.index import LoadedIndex
 from rag.lines import is_list_item, quote_bounds
 from rag.schema import Citation
-from rag.tables import TABLE_CELL, is_rule
+from rag.tables import HEADER_LOOKBACK, header_row
 
 if TYPE_CHECKING:
     from rag.composer import Candidate
 
 MIN_QUOTE_WORDS = 8  # a second quote cut shorter than this says too little to be worth showing
-HEADER_LOOKBACK = 60  # rows between a table's header and a row quoted from it, at most
 
 
 def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int, second_margin: float) -> tuple[str, tuple[Citation, ...]]:
@@ -60,20 +59,14 @@ def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int, second_
 
 
 def table_header(index: LoadedIndex, sentence_id: int) -> int | None:
-    """The header row of the table whose row is `sentence_id`, when the row doesn't name its columns itself (a
-    Markdown table's "| London | 151 | 148 |" does not; a web page's "London | 2024: 148" does)."""
-    row = index.sentence_text(sentence_id)
-    if TABLE_CELL not in row:
-        return None
-    t = index.tables
-    for sid in range(sentence_id - 1, max(sentence_id - HEADER_LOOKBACK, -1), -1):
-        text = index.sentence_text(sid)
-        if t.sent_doc[sid] != t.sent_doc[sentence_id] or (TABLE_CELL not in text and not is_rule(text)):
-            return None
-        if index.is_heading(sid) and not is_rule(text):
-            names = [cell.strip() for cell in text.strip().strip("|").split("|")[1:] if cell.strip()]
-            return None if any(f"{name}:" in row for name in names) else sid
-    return None
+    """The header row of the table whose row is `sentence_id`, when the row doesn't name its columns (`header_row`)."""
+    doc = index.tables.sent_doc[sentence_id]
+    first = max(sentence_id - HEADER_LOOKBACK, 0)
+    while index.tables.sent_doc[first] != doc:
+        first += 1
+    texts = [index.sentence_text(sid) for sid in range(first, sentence_id + 1)]
+    found = header_row(texts, lambda i: index.is_heading(first + i), sentence_id - first)
+    return None if found is None else first + found
 
 
 def _introduced(index: LoadedIndex, sentence_id: int) -> int | None:

@@ -4,6 +4,7 @@ runs of spaces (plain-text tables), a header row above the rows, a rule line of 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 
 TABLE_CELL = " | "  # how the HTML loader joins a table row's cells; Markdown tables use it too
 ROW_MAX = 300  # no table row is longer; a longer line is prose
@@ -102,3 +103,27 @@ def in_column_row(text: str, pos: int) -> bool:
     if (start == 0 and pos > ROW_MAX) or (end == -1 and len(text) - pos > ROW_MAX):
         return False
     return is_column_row(text[start : len(text) if end == -1 else end])
+
+
+HEADER_LOOKBACK = 60  # rows between a table's header and a row of it, at most
+
+
+def header_row(texts: Sequence[str], headings: Callable[[int], bool], row: int) -> int | None:
+    """The place in `texts` (one document's sentences) of the header row of the table whose row is `texts[row]`,
+    when the row doesn't name its columns itself; `headings(i)` says whether sentence i is a heading.
+
+    A Markdown table's "| London | 151 | 148 |" needs its header to be read; a web page's "London | 2024: 148" doesn't.
+    >>> rows = ["| Region | 2024 |", "| --- | --- |", "| London | 148 |"]
+    >>> header_row(rows, lambda i: i < 2, 2), header_row(["Region | Use | Year", "London | Use: 148 | Year: 2024"], lambda i: i == 0, 1)
+    (0, None)
+    """
+    if TABLE_CELL not in texts[row]:
+        return None
+    for i in range(row - 1, max(row - HEADER_LOOKBACK, -1), -1):
+        text = texts[i]
+        if TABLE_CELL not in text and not is_rule(text):
+            return None
+        if headings(i) and not is_rule(text):
+            names = [cell.strip() for cell in text.strip().strip("|").split("|")[1:] if cell.strip()]
+            return None if any(f"{name}:" in texts[row] for name in names) else i
+    return None

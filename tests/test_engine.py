@@ -349,3 +349,21 @@ def test_ask_quotes_a_markdown_table_row_after_the_row_naming_its_columns(
         "South East | 155 | 150 | 74 | 9.4",
     ]
     _assert_verbatim(engine, answer.to_dict())
+
+
+def test_ask_finds_a_row_deep_in_a_markdown_table_by_its_columns_names(docs_and_index: tuple[Path, Path], embedder: Embedder) -> None:
+    regions = ["North West", "North East", "Yorkshire", "East Midlands", "West Midlands", "East", "London", "South East",
+               "South West", "Wales", "Scotland", "Northern Ireland"]
+    rows = "".join(f"| {name} | {130 + i} | {128 + i} | {40 + 3 * i} |\n" for i, name in enumerate(regions))
+    engine = _engine_over(
+        "# Water statistics\n\nThe regulator publishes these figures every January.\n\n"
+        "| Region | Household consumption 2022 (litres) | Household consumption 2024 (litres) | Metered (%) |\n"
+        f"| --- | --- | --- | --- |\n{rows}\nThe national target is 110 litres by 2038.\n",
+        docs_and_index,
+        embedder,
+        "statistics.md",
+    )
+    answer = engine.ask("What was household water consumption in Scotland in 2024?")
+    assert not answer.abstained
+    # The row sits in a chunk of its own, far below the header: it is found because it is embedded under it
+    assert "Scotland | 140 | 138 | 70" in [c.quote for c in answer.citations]
