@@ -12,7 +12,7 @@ from rag.composer import ABSTAIN_TEXT, candidates, confidence, question_features
 from rag.conversation import standalone_question
 from rag.embedder import Embedder
 from rag.errors import ConfigError
-from rag.features import question_info
+from rag.features import asks_for_several, question_info
 from rag.index import LoadedIndex
 from rag.indexer import BuildReport, build_index
 from rag.quotes import compose
@@ -85,7 +85,8 @@ class Engine:
         ranked = candidates(index, hits[: cfg.top_k], qvec, info)  # the answer never depends on how many passages are shown
         conf = confidence(question_features(ranked, info, index), cfg.relevance_floor) if ranked else 0.0
         abstained = conf < cfg.abstain_threshold
-        text, citations = ("", ()) if abstained else compose(index, ranked, cfg.max_answer_words, cfg.second_quote_margin)
+        whole_list = asks_for_several(searched)
+        text, citations = ("", ()) if abstained else compose(index, ranked, cfg.max_answer_words, cfg.second_quote_margin, whole_list)
         passages = tuple(_passage(index, h) for h in hits[:k])
         t4 = time.perf_counter()
         marks = (t0, t1, t2, t3, t4)

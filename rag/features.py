@@ -79,6 +79,18 @@ class QuestionInfo:
     relative_time: bool = False  # asks "how soon": a vague time ("in the coming days") answers it as well as a date
 
 
+_SEVERAL_Q = re.compile(r"^\W*(?:(?:what|which)\s+(?:are|were)\b|list\b|name\s+the\b)", re.I)
+
+
+def asks_for_several(question: str) -> bool:
+    """True for a question asking for several things, which a whole list answers.
+
+    >>> asks_for_several("What are the key recommendations?"), asks_for_several("What is the first step?")
+    (True, False)
+    """
+    return _SEVERAL_Q.match(question) is not None
+
+
 def question_info(question: str) -> QuestionInfo:
     """Classify a question by what its answer must hold.
 

@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 MIN_QUOTE_WORDS = 8  # a second quote cut shorter than this says too little to be worth showing
 
 
-def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int, second_margin: float) -> tuple[str, tuple[Citation, ...]]:
+def compose(
+    index: LoadedIndex, ranked: list[Candidate], max_words: int, second_margin: float, whole_list: bool = False
+) -> tuple[str, tuple[Citation, ...]]:
     """The answer: the best sentence, plus the runner-up when within `second_margin` in score, each cited; a best
     sentence that ends in ":" ("To undo the last run:") brings the sentence it introduces (a whole list, words
     allowing), and one whose section heading holds the asked date or number comes after that heading, as a table's
@@ -27,8 +29,10 @@ def compose(index: LoadedIndex, ranked: list[Candidate], max_words: int, second_
     if not ranked:
         return "", ()
     best = ranked[0].sentence_id
-    chosen = [(ranked[0], max_words, best)]  # (candidate, words left for it, last sentence of its quote)
-    budget = max_words - min(_word_count(index, best), max_words)
+    # A question asking for several things ("What are the key recommendations?") gets a list whole, from its first item.
+    last = _list_end(index, best) if whole_list and _opens_list(index, best) else best
+    chosen = [(ranked[0], max_words, last)]  # (candidate, words left for it, last sentence of its quote)
+    budget = max_words - min(sum(_word_count(index, sid) for sid in range(best, last + 1)), max_words)
     above = ranked[0].heading if ranked[0].heading is not None else table_header(index, best)
     if above is not None:  # the heading's date or number, or the columns' names, then the sentence it heads
         chosen.insert(0, (replace(ranked[0], sentence_id=above), max_words, above))
@@ -69,6 +73,15 @@ def table_header(index: LoadedIndex, sentence_id: int) -> int | None:
     texts = [index.sentence_text(sid) for sid in range(first, sentence_id + 1)]
     found = header_row(texts, lambda i: index.is_heading(first + i), sentence_id - first)
     return None if found is None else first + found
+
+
+def _opens_list(index: LoadedIndex, sentence_id: int) -> bool:
+    """True for a list's first item: a list item with no list item before it in its document."""
+    if _item_indent(index, sentence_id) is None:
+        return False
+    before = sentence_id - 1
+    same_doc = before >= 0 and index.tables.sent_doc[before] == index.tables.sent_doc[sentence_id]
+    return not same_doc or _item_indent(index, before) is None
 
 
 def _introduced(index: LoadedIndex, sentence_id: int) -> int | None:

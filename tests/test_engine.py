@@ -367,3 +367,24 @@ def test_ask_finds_a_row_deep_in_a_markdown_table_by_its_columns_names(docs_and_
     assert not answer.abstained
     # The row sits in a chunk of its own, far below the header: it is found because it is embedded under it
     assert "Scotland | 140 | 138 | 70" in [c.quote for c in answer.citations]
+
+
+def test_ask_quotes_a_whole_list_for_a_question_asking_for_several_things(
+    docs_and_index: tuple[Path, Path], embedder: Embedder
+) -> None:
+    engine = _engine_over(
+        "# Paying for Pipes\n\nThe report sets out how the next generation of water infrastructure could be paid for.\n\n"
+        "# Key recommendations\n\n1. Create a National Water Infrastructure Bank.\n2. Publish a full cost breakdown of the"
+        " new reservoirs.\n3. Introduce a single national social tariff.\n\n# Method\n\nWe interviewed 40 experts.\n",
+        docs_and_index,
+        embedder,
+        "report.md",
+    )
+    answer = engine.ask("What are the key recommendations of the report?")
+    assert not answer.abstained
+    assert answer.citations[0].quote == (
+        "1. Create a National Water Infrastructure Bank.\n2. Publish a full cost breakdown of the new reservoirs.\n"
+        "3. Introduce a single national social tariff."
+    )
+    one = engine.ask("What is the first key recommendation of the report?")  # one thing asked: one item quoted
+    assert one.citations[0].quote == "1. Create a National Water Infrastructure Bank."
