@@ -22,7 +22,7 @@ from rag.lines import is_heading
 from rag.loaders import LoadResult, Skipped, load_folder
 from rag.schema import Document
 from rag.settings import Settings
-from rag.tables import TABLE_CELL, header_row
+from rag.tables import header_row, is_table_row
 
 
 @dataclass(frozen=True)
@@ -201,13 +201,13 @@ def _chunk_texts(p: _DocParts) -> list[str]:
 def _row_headers(p: _DocParts) -> dict[int, int]:
     """The header row of each table row that doesn't name its columns (`tables.header_row`), by sentence number."""
     texts = [p.doc.text[s:e] for s, e in p.sentences]
-    if not any(TABLE_CELL in t for t in texts):
+    if not any(is_table_row(t) for t in texts):
         return {}
 
     def heading(i: int) -> bool:
         return is_heading(p.doc.text, *p.sentences[i])
 
-    found = {i: header_row(texts, heading, i) for i, t in enumerate(texts) if TABLE_CELL in t}
+    found = {i: header_row(texts, heading, i) for i, t in enumerate(texts) if is_table_row(t)}
     return {i: h for i, h in found.items() if h is not None}
 
 

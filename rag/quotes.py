@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from rag.index import LoadedIndex
 from rag.lines import is_list_item, quote_bounds
 from rag.schema import Citation
-from rag.tables import HEADER_LOOKBACK, TABLE_CELL, header_row
+from rag.tables import HEADER_LOOKBACK, header_row, is_table_row
 
 if TYPE_CHECKING:
     from rag.composer import Candidate
@@ -64,7 +64,7 @@ def compose(
 
 def table_header(index: LoadedIndex, sentence_id: int) -> int | None:
     """The header row of the table whose row is `sentence_id`, when the row doesn't name its columns (`header_row`)."""
-    if TABLE_CELL not in index.sentence_text(sentence_id):  # the common case, at once
+    if not is_table_row(index.sentence_text(sentence_id)):  # the common case, at once
         return None
     doc = index.tables.sent_doc[sentence_id]
     first = max(sentence_id - HEADER_LOOKBACK, 0)

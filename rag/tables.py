@@ -112,18 +112,24 @@ def header_row(texts: Sequence[str], headings: Callable[[int], bool], row: int) 
     """The place in `texts` (one document's sentences) of the header row of the table whose row is `texts[row]`,
     when the row doesn't name its columns itself; `headings(i)` says whether sentence i is a heading.
 
-    A Markdown table's "| London | 151 | 148 |" needs its header to be read; a web page's "London | 2024: 148" doesn't.
+    A Markdown table's "| London | 151 | 148 |" or a plain-text table's "Kitchen   Third floor   Level 2" needs its
+    header to be read; a web page's "London | 2024: 148" doesn't.
     >>> rows = ["| Region | 2024 |", "| --- | --- |", "| London | 148 |"]
     >>> header_row(rows, lambda i: i < 2, 2), header_row(["Region | Use | Year", "London | Use: 148 | Year: 2024"], lambda i: i == 0, 1)
     (0, None)
     """
-    if TABLE_CELL not in texts[row]:
+    if not is_table_row(texts[row]):
         return None
     for i in range(row - 1, max(row - HEADER_LOOKBACK, -1), -1):
         text = texts[i]
-        if TABLE_CELL not in text and not is_rule(text):
+        if not is_table_row(text):
             return None
         if headings(i) and not is_rule(text):
             names = [cell.strip() for cell in text.strip().strip("|").split("|")[1:] if cell.strip()]
             return None if any(f"{name}:" in texts[row] for name in names) else i
     return None
+
+
+def is_table_row(text: str) -> bool:
+    """A row (or rule line) of a table with cells joined by " | " or aligned by spaces."""
+    return TABLE_CELL in text or is_rule(text) or is_column_row(text)

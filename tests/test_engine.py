@@ -388,3 +388,22 @@ def test_ask_quotes_a_whole_list_for_a_question_asking_for_several_things(
     )
     one = engine.ask("What is the first key recommendation of the report?")  # one thing asked: one item quoted
     assert one.citations[0].quote == "1. Create a National Water Infrastructure Bank."
+
+
+def test_ask_quotes_a_plain_text_table_row_after_its_header(docs_and_index: tuple[Path, Path], embedder: Embedder) -> None:
+    engine = _engine_over(
+        "OFFICE GUIDE\n\nThe table below shows where things are in each office.\n\n"
+        "Facility            Leeds               Bristol\n------------------  ------------------  ------------------\n"
+        "Reception           Ground floor        Level 1\nKitchen             Third floor         Level 2\n"
+        "Quiet room          Second floor        Level 2\nBike storage        Basement            Ground floor\n"
+        "Showers             Basement            Level 3\nFirst aid kit       Every floor         Every floor\n\n"
+        "Visitors must sign in at reception.\n",
+        docs_and_index,
+        embedder,
+        "office-guide.txt",
+    )
+    answer = engine.ask("Where are the showers in the Bristol office?")
+    assert not answer.abstained
+    quotes = [c.quote for c in answer.citations]
+    # "Showers   Basement   Level 3" alone doesn't say which office is which: its header row comes first
+    assert quotes[:2] == ["Facility            Leeds               Bristol", "Showers             Basement            Level 3"]
