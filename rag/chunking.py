@@ -29,8 +29,8 @@ MAX_SENTENCE_WORDS = 80
 # lines and headings; numbered headings, headings in capitals, chapters, code blocks; hanging indents; lines that run
 # on; PDF page headers and footers, ligatures.
 # 22: a bold first table row is a header; 23: "Chair: Daniel Okafor" is no heading; 24: page furniture; 25: a header
-# block's fields; 26: a table's rows are embedded under their header row; 27: a plain-text table's too.
-SPLITTER_VERSION = 27
+# block's fields; 26: a table's rows are embedded under their header row; 27: a plain-text table's too; 28: "I'm".
+SPLITTER_VERSION = 28
 MAX_SENTENCE_CHARS = 1000
 
 

@@ -44,13 +44,7 @@ def compose(
         budget -= min(sum(_word_count(index, sid) for sid in range(introduced, last + 1)), budget)
     runner_up = ranked[1] if len(ranked) > 1 and ranked[1].sentence_id != introduced else None
     if runner_up is not None and ranked[0].score - runner_up.score <= second_margin and budget >= MIN_QUOTE_WORDS:
-        header = table_header(index, runner_up.sentence_id)
-        if header is not None and header not in {c.sentence_id for c, _, _ in chosen}:
-            words = _word_count(index, header)
-            if budget - words >= min(MIN_QUOTE_WORDS, _word_count(index, runner_up.sentence_id)):
-                chosen.append((replace(runner_up, sentence_id=header), budget, header))
-                budget -= words
-        chosen.append((runner_up, budget, runner_up.sentence_id))
+        chosen += _runner_up(index, runner_up, budget, chosen)
     citations, parts = [], []
     for n, (cand, limit, last) in enumerate(chosen, start=1):
         doc = index.sentence_doc(cand.sentence_id)
@@ -60,6 +54,27 @@ def compose(
         citations.append(Citation(n, doc.doc_id, doc.title, quote, start, cut, round(cand.score, 4)))
         parts.append(f"{quote}{' …' if cut < end else ''} [{n}]")
     return " ".join(parts), tuple(citations)
+
+
+def _runner_up(
+    index: LoadedIndex, runner_up: Candidate, budget: int, chosen: list[tuple[Candidate, int, int]]
+) -> list[tuple[Candidate, int, int]]:
+    """The runner-up's quotes (candidate, words left, last sentence): after its table's header row when that isn't
+    quoted yet; a lead-in ending in ":" with what it introduces, or nothing when the answer already quotes part of
+    that (a lead-in alone, "If you are sick, follow these steps:", says nothing)."""
+    sid = runner_up.sentence_id
+    introduced = _introduced(index, sid)
+    if introduced is not None:
+        last = _list_end(index, introduced)
+        return [] if any(introduced <= c.sentence_id <= last for c, _, _ in chosen) else [(runner_up, budget, last)]
+    out = []
+    header = table_header(index, sid)
+    if header is not None and header not in {c.sentence_id for c, _, _ in chosen}:
+        words = _word_count(index, header)
+        if budget - words >= min(MIN_QUOTE_WORDS, _word_count(index, sid)):
+            out.append((replace(runner_up, sentence_id=header), budget, header))
+            budget -= words
+    return [*out, (runner_up, budget, sid)]
 
 
 def table_header(index: LoadedIndex, sentence_id: int) -> int | None:

@@ -407,3 +407,5 @@ def test_ask_quotes_a_plain_text_table_row_after_its_header(docs_and_index: tupl
     quotes = [c.quote for c in answer.citations]
     # "Showers   Basement   Level 3" alone doesn't say which office is which: its header row comes first
     assert quotes[:2] == ["Facility            Leeds               Bristol", "Showers             Basement            Level 3"]
+
+

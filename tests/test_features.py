@@ -103,3 +103,10 @@ def test_a_unit_symbol_stands_for_the_words_a_question_asks_it_with() -> None:
     assert set(tokens("temperature")) <= unit_tokens("Bake at 180°C for 45 minutes.")
     assert unit_tokens("The 5G network opened in 2020.") == frozenset()  # no unit after a number
     assert unit_tokens("She won 3 games.") == frozenset()
+
+
+def test_i_am_and_we_have_in_a_question_are_no_names_an_answer_must_hold() -> None:
+    # "I'm" once made "m" a name, which no sentence held: "What is the first thing I should do if I'm sick?" was abstained on
+    assert question_info("What is the first thing I should do if I'm sick?").specific == ()
+    assert question_info("What should I do if I've lost my badge?").specific == ()
+    assert question_info("What did Priya's team say?").specific == ("priya",)
