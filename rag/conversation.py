@@ -72,11 +72,36 @@ def _resolve(question: str, turns: list[dict[str, Any]], depth: int) -> str:
         if entity:
             return _substitute(question, match, entity)
     elliptic = _ELLIPTIC.match(question) is not None and not _OWN_QUESTION.search(question)
+    swapped = _swap_place(question, last_user) if elliptic else None
+    if swapped:
+        return swapped
     if elliptic or (match and last_user) or len(question.split()) <= 3:
         topic = _topic(last_user)
         if topic and topic.lower() not in question.lower():
             return f"{question} ({topic})"
     return question
+
+
+_ELLIPTIC_PLACE = re.compile(
+    r"^\s*(?:and|what about|how about|and what about)\s+(in|at|for|from|on|to)\s+([A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)*)\s*\??\s*$", re.I
+)
+
+
+def _swap_place(question: str, last: str) -> str | None:
+    """The last question about another place or thing: "And in Bristol?" after "What are the core hours in Leeds?"
+    is "What are the core hours in Bristol?". None unless the last question names one after the same preposition.
+
+    >>> _swap_place("And in Bristol?", "What are the core hours in Leeds?")
+    'What are the core hours in Bristol?'
+    """
+    found = _ELLIPTIC_PLACE.match(question)
+    if found is None or not found.group(2)[0].isupper():
+        return None
+    preposition, name = found.group(1).lower(), found.group(2)
+    before = re.search(rf"\b{preposition}\s+(?:the\s+)?([A-Z][\w'.-]*(?:\s+[A-Z][\w'.-]*)*)", last)
+    if before is None or before.group(1) == name:
+        return None
+    return last[: before.start(1)] + name + last[before.end(1) :]
 
 
 def _pronoun(question: str) -> re.Match[str] | None:

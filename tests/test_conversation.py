@@ -169,3 +169,11 @@ def test_he_is_the_person_holding_the_office_asked_about_and_we_is_no_name() -> 
     assert standalone_question("When did he write to the Water Minister?", history) == (
         "When did Tomasz Whitfield MP write to the Water Minister?"
     )
+
+
+def test_and_in_another_place_asks_the_last_question_about_that_place() -> None:
+    history = [
+        {"role": "user", "content": "What are the core hours in the Leeds office?"},
+        {"role": "assistant", "content": "Core hours in Leeds are 10:00 to 16:00. [1]"},
+    ]
+    assert standalone_question("And in Bristol?", history) == "What are the core hours in the Bristol office?"
