@@ -60,26 +60,39 @@ window.QuotesDocuments = (function () {
     listNode.replaceChildren(...(docs.length ? docs.map(row) : [el("li", { class: "muted small" }, "No documents yet: add one above.")]));
   }
 
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const file = input.files && input.files[0];
-    if (!file) { say("Choose a file first.", true); input.focus(); return; }
+  // One file's upload: a line for the summary, and whether it was added or already there.
+  async function upload(file) {
     const data = new FormData();
     data.append("file", file);
-    button.disabled = true;
-    say(`Indexing ${file.name}…`);
     const response = await fetch("/api/documents", { method: "POST", body: data, headers: authHeaders() }).catch(() => null);
-    button.disabled = false;
     if (response && response.ok) {
       const body = await response.json();
-      say(body.existing
+      return { ok: true, line: body.existing
         ? `${file.name} is already indexed as ${body.document.doc_id}; nothing was added.`
-        : `Added ${body.document.doc_id} (${body.document.chunks} passages, ${body.seconds.toFixed(1)} s). You can ask about it now.`);
-      form.reset();
-      refresh();
-    } else {
-      say(`Not added: ${response ? await failure(response) : "the server can't be reached"}`, true);
+        : `Added ${body.document.doc_id} (${body.document.chunks} passages, ${body.seconds.toFixed(1)} s).` };
     }
+    return { ok: false, line: `${file.name} not added: ${response ? await failure(response) : "the server can't be reached"}` };
+  }
+
+  // Several files go one after the other, each indexed before the next; the note says how far it has got.
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const files = Array.from(input.files || []);
+    if (!files.length) { say("Choose a file first.", true); input.focus(); return; }
+    button.disabled = true;
+    const lines = [];
+    let failed = 0;
+    for (const [i, file] of files.entries()) {
+      say(files.length > 1 ? `Indexing ${file.name} (${i + 1} of ${files.length})…` : `Indexing ${file.name}…`);
+      const result = await upload(file);
+      failed += result.ok ? 0 : 1;
+      lines.push(result.line);
+      if (result.ok) refresh();
+    }
+    button.disabled = false;
+    const taken = files.length - failed;
+    if (taken) form.reset();
+    say(lines.join(" ") + (taken ? ` You can ask about ${taken > 1 ? "them" : "it"} now.` : ""), failed > 0);
   });
 
   return { refresh };

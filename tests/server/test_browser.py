@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.request import urlopen
@@ -222,3 +223,22 @@ def test_answers_and_passages_show_markdown_marks_muted(tmp_path: Path, browser:
         page.close()
     finally:
         stop_live(server)
+
+
+def test_several_files_are_uploaded_at_once_each_with_its_outcome(live: LiveServer, browser: Browser, tmp_path: Path) -> None:
+    (tmp_path / "ferry.md").write_text("# Ferry\n\nThe Quillon ferry leaves Portmere at 07:15 every weekday.\n", encoding="utf-8")
+    (tmp_path / "gym.txt").write_text("The staff gym on level 2 opens at 6:30 am.\n", encoding="utf-8")
+    (tmp_path / "budget.csv").write_text("year,budget\n2025,100\n", encoding="utf-8")
+    page = browser.new_page()
+    page.goto(live.url + "/")
+    page.set_input_files("#upload-input", [str(tmp_path / n) for n in ("ferry.md", "gym.txt", "budget.csv")])
+    page.locator("#upload-button").click()
+    status = page.locator("#upload-status")
+    expect(status).to_contain_text("budget.csv not added", timeout=60_000)  # the last, after the two that are
+    expect(status).to_contain_text("Added ferry.md")
+    expect(status).to_contain_text("Added gym.txt")
+    expect(status).to_have_class(re.compile(r"\berror\b"))
+    expect(page.locator("#doc-list")).to_contain_text("gym.txt")
+    ask(page, "When does the staff gym open?", 0)
+    expect(page.locator(".turn").nth(0).locator(".answer-text")).to_contain_text("6:30 am")
+    page.close()
