@@ -177,11 +177,12 @@ def _latest_entity(turns: Sequence[dict[str, Any]], person: bool) -> str:
             asked = turn["content"]
             pairs.append((asked, sorted(names, key=lambda n: -len(n.split())), []))
         elif pairs:
-            overlap = set(re.findall(r"[\w']+", asked.lower()))
+            asked_words = re.findall(r"[\w']+", asked)
+            overlap = {word.lower() for word in asked_words}
             # A question naming a role ("Who is the Minister for Housing?") is answered by the person holding it: the
             # answer's names the question doesn't use come first. One naming a person ("Who is Keith Kellogg?") is
             # answered about that person: the names it shares come first.
-            sign = 1 if any(word in _ROLE_WORDS for word in re.findall(r"[\w']+", asked)) else -1
+            sign = 1 if any(word in _ROLE_WORDS for word in asked_words) else -1
             # A word the question wrote in lower case is no name where a sentence opens with it ("Council leader
             # Rebecca Osei said ..." answering "Who is the council leader?").
             common = set(re.findall(r"\b[a-z][\w'-]*", asked))

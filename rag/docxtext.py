@@ -10,9 +10,10 @@ import re
 import resource
 import sys
 import zipfile
+from typing import Any
 
 from rag.errors import DocumentError
-from rag.htmltext import html_text
+from rag.htmltext import soup_text
 
 # Word's own title and subtitle styles are headings too, so they are never quoted as answers.
 _STYLE_MAP = """
@@ -24,7 +25,13 @@ _CORE_TITLE = re.compile(rb"<dc:title>([^<]*)</dc:title>")
 
 
 def docx_html(data: bytes, max_bytes: int) -> tuple[str, str]:
-    """A .docx file's body as HTML and its title: its Title-style line, else the title in its properties, else "".
+    """A .docx file's body as HTML and its title: its Title-style line, else the title in its properties, else ""."""
+    soup, title = docx_soup(data, max_bytes)
+    return str(soup), title
+
+
+def docx_soup(data: bytes, max_bytes: int) -> tuple[Any, str]:
+    """`docx_html` as a parsed page (BeautifulSoup), so its text is read without parsing the HTML again.
 
     Images are left out without being unpacked. An unreadable file raises DocumentError.
     """
@@ -53,9 +60,9 @@ def docx_html(data: bytes, max_bytes: int) -> tuple[str, str]:
         (link.parent if link.parent is not None and link.parent.name == "sup" else link).decompose()
     title_line = soup.find("h1", class_="title")
     if title_line is not None:
-        return str(soup), " ".join(title_line.get_text(" ").split())
+        return soup, " ".join(title_line.get_text(" ").split())
     found = _CORE_TITLE.search(core)
-    return str(soup), " ".join(found.group(1).decode("utf-8", "replace").split()) if found else ""
+    return soup, " ".join(found.group(1).decode("utf-8", "replace").split()) if found else ""
 
 
 def main(path: str, max_memory: int, max_chars: int) -> None:
@@ -64,11 +71,11 @@ def main(path: str, max_memory: int, max_chars: int) -> None:
     with open(path, "rb") as fh:
         data = fh.read()
     try:
-        html, title = docx_html(data, max_chars)
+        soup, title = docx_soup(data, max_chars)
     except DocumentError as exc:
         json.dump({"error": str(exc)}, sys.stdout)
         return
-    text = html_text(html, page=False)[1]  # its first heading is a section's, not the document's title
+    text = soup_text(soup, page=False)[1]  # its first heading is a section's, not the document's title
     if len(text) > max_chars:
         json.dump({"error": f"too much text (more than {max_chars:,} characters)"}, sys.stdout)
         return

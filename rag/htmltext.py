@@ -7,6 +7,7 @@ column's header (`table_lines`), and preformatted code is fenced with ``` so eac
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rag.tables import TABLE_CELL
@@ -20,8 +21,8 @@ _FURNITURE_WORDS = frozenset(
     skip paywall""".split()
 )
 _BLOCKS = frozenset(
-    """address article aside blockquote body caption dd details dialog div dl dt fieldset figcaption figure footer
-    form header hgroup hr html legend li main ol p pre section summary table tbody td tfoot th thead tr ul""".split()
+    """address article aside blockquote body caption dd details div dl dt fieldset figcaption figure footer header
+    hgroup hr html legend li main ol p pre section summary table tbody td tfoot th thead tr ul""".split()
 )
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 
@@ -35,7 +36,11 @@ def html_text(html: str, page: bool = True) -> tuple[str, str]:
     """
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(html, "html.parser")
+    return soup_text(BeautifulSoup(html, "html.parser"), page)
+
+
+def soup_text(soup: Any, page: bool = True) -> tuple[str, str]:
+    """`html_text` of a page already parsed by BeautifulSoup (which it changes): the text and the title."""
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
     for tag in soup([*_HIDDEN, "title"]):
         tag.decompose()
@@ -50,8 +55,6 @@ def html_text(html: str, page: bool = True) -> tuple[str, str]:
 def _drop_furniture(soup: Any) -> None:
     """Remove page furniture: elements whose role or class or id names it, and paragraphs or list items that are
     nothing but links ("Privacy policy · Cookie settings", "Read more: Hosepipe bans explained")."""
-    import re
-
     from bs4 import Tag
 
     for tag in soup.find_all(True):

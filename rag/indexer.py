@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,20 @@ class _DocParts:
     chunk_vectors: np.ndarray | None = None
     sentence_vectors: np.ndarray | None = None
 
+    @cached_property
+    def row_headers(self) -> dict[int, int]:
+        """The header row of each table row that doesn't name its columns (`tables.header_row`), by sentence number:
+        found once, for the vectors and for the keyword index."""
+        texts = [self.doc.text[s:e] for s, e in self.sentences]
+        if not any(is_table_row(t) for t in texts):
+            return {}
+
+        def heading(i: int) -> bool:
+            return is_heading(self.doc.text, *self.sentences[i])
+
+        found = {i: header_row(texts, heading, i) for i, t in enumerate(texts) if is_table_row(t)}
+        return {i: h for i, h in found.items() if h is not None}
+
 
 def chunking_params(settings: Settings) -> dict[str, int]:
     """The settings that change how text is cut; a change means re-chunking everything."""
@@ -65,7 +80,8 @@ def build_index(settings: Settings, embedder: Embedder, force: bool = False, log
     with store.build_lock(index_dir, wait_s=0.5):
         store.clean_leftovers(index_dir)
         previous = _previous(settings, index_dir, force)
-        known = _old_documents(previous[1], index_dir) if previous else {}  # unchanged files are not parsed again
+        old = _old_store(previous[1], index_dir) if previous else None
+        known = old[0] if old else {}  # unchanged files are not parsed again
         loaded = load_folder(settings.docs_dir, settings.max_file_bytes, settings.pdf_timeout_s, known)
         for skip in loaded.skipped:
             say(f"skipped {skip.path}: {skip.reason}")
@@ -75,7 +91,7 @@ def build_index(settings: Settings, embedder: Embedder, force: bool = False, log
                 previous[1].name, len(loaded.documents), manifest["counts"]["chunks"], manifest["counts"]["sentences"],
                 0, len(loaded.documents), loaded.skipped, time.perf_counter() - started, up_to_date=True,
             )
-        parts, reused = _split_documents(loaded, _old_parts(*previous, index_dir) if previous else {}, settings)
+        parts, reused = _split_documents(loaded, _old_parts(old, previous[1]) if previous and old else {}, settings)
         _embed_missing(parts, embedder, settings)
         build = index_dir / f"{store.BUILD_PREFIX}{time.time_ns()}"
         build.mkdir(parents=True)
@@ -98,8 +114,9 @@ def is_stale(settings: Settings) -> bool:
         store.check_model(manifest, settings.model, settings.index_dir)
     except (IndexMissingError, IndexCorruptError, IndexMismatchError):
         return True
-    known = _old_documents(gen, settings.index_dir) if manifest.get("chunking") == chunking_params(settings) else {}
-    return not _unchanged(manifest, load_folder(settings.docs_dir, settings.max_file_bytes, settings.pdf_timeout_s, known), settings)
+    old = _old_store(gen, settings.index_dir) if manifest.get("chunking") == chunking_params(settings) else None
+    loaded = load_folder(settings.docs_dir, settings.max_file_bytes, settings.pdf_timeout_s, old[0] if old else {})
+    return not _unchanged(manifest, loaded, settings)
 
 
 def _unchanged(manifest: dict[str, Any], loaded: LoadResult, settings: Settings) -> bool:
@@ -140,18 +157,18 @@ def _split_documents(loaded: LoadResult, old: dict[str, _DocParts], settings: Se
     return parts, reused
 
 
-def _old_documents(gen: Path, index_dir: Path) -> dict[str, Document]:
-    """The documents of an existing generation (none when its store can't be read)."""
+def _old_store(gen: Path, index_dir: Path) -> tuple[dict[str, Document], store.Tables] | None:
+    """The documents and tables of an existing generation (None when its store can't be read)."""
     try:
-        return store.read_store(gen / store.STORE, index_dir)[0]
+        return store.read_store(gen / store.STORE, index_dir)
     except (IndexCorruptError, OSError, ValueError):
-        return {}
+        return None
 
 
-def _old_parts(manifest: dict[str, Any], gen: Path, index_dir: Path) -> dict[str, _DocParts]:
-    """Per-document parts of an existing generation, vectors included."""
+def _old_parts(old: tuple[dict[str, Document], store.Tables], gen: Path) -> dict[str, _DocParts]:
+    """Per-document parts of an existing generation (its store `old`, read once), vectors included."""
+    docs, tables = old
     try:
-        docs, tables = store.read_store(gen / store.STORE, index_dir)
         chunk_vecs = np.load(gen / store.CHUNK_VECTORS, mmap_mode="r", allow_pickle=False)
         sent_vecs = np.load(gen / store.SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
     except (IndexCorruptError, OSError, ValueError):
@@ -186,29 +203,14 @@ def _texts(parts: list[_DocParts]) -> list[str]:
     texts: list[str] = []
     for p in parts:
         texts.extend(_chunk_texts(p))
-        headers = _row_headers(p)
-        texts.extend(_with_header(p, headers.get(i), s, e) for i, (s, e) in enumerate(p.sentences))
+        texts.extend(_with_header(p, p.row_headers.get(i), s, e) for i, (s, e) in enumerate(p.sentences))
     return texts
 
 
 def _chunk_texts(p: _DocParts) -> list[str]:
     """Each chunk's text, for the vectors and the keyword index: a chunk opening inside a table that doesn't name
     its columns carries the table's header row first, so "| London | 151 | 148 |" is found as water use in 2024."""
-    headers = _row_headers(p)
-    return [_with_header(p, headers.get(first), s, e) for s, e, first, _ in p.chunks]
-
-
-def _row_headers(p: _DocParts) -> dict[int, int]:
-    """The header row of each table row that doesn't name its columns (`tables.header_row`), by sentence number."""
-    texts = [p.doc.text[s:e] for s, e in p.sentences]
-    if not any(is_table_row(t) for t in texts):
-        return {}
-
-    def heading(i: int) -> bool:
-        return is_heading(p.doc.text, *p.sentences[i])
-
-    found = {i: header_row(texts, heading, i) for i, t in enumerate(texts) if is_table_row(t)}
-    return {i: h for i, h in found.items() if h is not None}
+    return [_with_header(p, p.row_headers.get(first), s, e) for s, e, first, _ in p.chunks]
 
 
 def _with_header(p: _DocParts, header: int | None, start: int, end: int) -> str:

@@ -75,11 +75,8 @@ def number_conflict(question: str, sentence: str) -> bool:
     True
     """
     asked, said = set(words(question)), set(words(sentence))
-    return any(
-        value not in said and any(shape(other) == shape(value) for other in said - asked)
-        for value in asked
-        if shape(value)
-    )
+    other_shapes = {shape(word) for word in said - asked}
+    return any(value not in said and shape(value) in other_shapes for value in asked if shape(value))
 
 
 def shape(word: str) -> str:

@@ -32,7 +32,7 @@ def compose(
     # A question asking for several things ("What are the key recommendations?") gets a list whole, from its first item.
     last = _list_end(index, best) if whole_list and _opens_list(index, best) else best
     chosen = [(ranked[0], max_words, last)]  # (candidate, words left for it, last sentence of its quote)
-    budget = max_words - min(sum(_word_count(index, sid) for sid in range(best, last + 1)), max_words)
+    budget = max_words - min(_words_in(index, best, last), max_words)
     above = ranked[0].heading if ranked[0].heading is not None else table_header(index, best)
     if above is not None:  # the heading's date or number, or the columns' names, then the sentence it heads
         chosen.insert(0, (replace(ranked[0], sentence_id=above), max_words, above))
@@ -41,7 +41,7 @@ def compose(
     if introduced is not None and budget > 0:
         last = _list_end(index, introduced)  # a list is quoted whole, as far as the words allow
         chosen.append((replace(ranked[0], sentence_id=introduced), budget, last))
-        budget -= min(sum(_word_count(index, sid) for sid in range(introduced, last + 1)), budget)
+        budget -= min(_words_in(index, introduced, last), budget)
     runner_up = ranked[1] if len(ranked) > 1 and ranked[1].sentence_id != introduced else None
     if runner_up is not None and ranked[0].score - runner_up.score <= second_margin and budget >= MIN_QUOTE_WORDS:
         chosen += _runner_up(index, runner_up, budget, chosen)
@@ -136,6 +136,11 @@ def _item_indent(index: LoadedIndex, sentence_id: int) -> int | None:
 
 def _word_count(index: LoadedIndex, sentence_id: int) -> int:
     return len(index.sentence_text(sentence_id).split())
+
+
+def _words_in(index: LoadedIndex, first: int, last: int) -> int:
+    """The words of the sentences `first` to `last`, both included."""
+    return sum(_word_count(index, sid) for sid in range(first, last + 1))
 
 
 def _clip(text: str, start: int, end: int, max_words: int) -> tuple[str, int]:
