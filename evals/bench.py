@@ -43,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace, settings: Settings) -> int:
     """Run the chosen parts, write the Markdown report and the JSON figures; 0 even when a target is missed."""
     from evals import bench_common, bench_report
-    from rag.embedder import Embedder
+    from rag.search.embedder import Embedder
 
     parts = tuple(args.only or PARTS)
     smoke = bool(args.smoke)
@@ -108,7 +108,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
 def _http(args: argparse.Namespace, settings: Settings, embedder: Any, questions: list[dict[str, Any]], smoke: bool) -> dict[str, Any]:
     """Build the seed index in a scratch folder, then cold start, latency and load against `rag serve` on it."""
     from evals import bench_http
-    from rag.indexer import build_index
+    from rag.search.indexer import build_index
 
     if not Path(bench_http.WRK).exists():
         raise ConfigError(f"the load benchmark needs wrk at {bench_http.WRK} (apt-get install wrk)")

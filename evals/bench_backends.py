@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.bench_common import median, percentile, timed
-from rag.embedder import Embedder
+from rag.search.embedder import Embedder
 from rag.settings import BACKENDS, Settings
 
 

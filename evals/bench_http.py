@@ -13,7 +13,7 @@ from typing import Any
 
 from evals.bench_cold import breakdown
 from evals.bench_common import Client, Served, median, percentile, rss_mb, serve
-from rag.embedder import Embedder
+from rag.search.embedder import Embedder
 
 WRK = "/usr/bin/wrk"
 STAGES = ("rewrite", "embed", "retrieve", "compose", "total")

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from evals.bench_common import median, timed
-from rag.embedder import Embedder
-from rag.indexer import build_index, embedding_work
+from rag.search.embedder import Embedder
+from rag.search.indexer import build_index, embedding_work
 from rag.settings import Settings
 
 

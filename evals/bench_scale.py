@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from evals.bench_common import median, percentile
-from rag import dense
-from rag.lexical import Bm25
+from rag.search import dense
+from rag.search.lexical import Bm25
 
 DIM = 384
 QUERIES = 200

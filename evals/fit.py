@@ -1,7 +1,7 @@
 """Fit the composer's ranking and abstention weights on development sets, with grouped cross-validation.
 
 Run: python -m evals.fit DOCS_DIR:GOLD_FILE [DOCS_DIR:GOLD_FILE ...] [--weight N ...]
-It prints cross-validated figures and the constants to paste into rag/composer.py. Folds group questions by
+It prints cross-validated figures and the constants to paste into rag/answer/composer.py. Folds group questions by
 paragraph (or by question where no paragraph is given), so no question is judged by weights fitted on its own
 paragraph. The abstention model is a logistic regression whose weights are constrained to the direction that
 makes sense for any corpus (more similarity, more of the question's names, the right kind of answer: more
@@ -19,12 +19,12 @@ from pathlib import Path
 import numpy as np
 
 from evals.metrics import contains_answer
-from rag.composer import ABSTAIN_SIGNS, FEATURES, QUESTION_FEATURES, Candidate, candidates, on_topic, question_features
-from rag.conversation import standalone_question
+from rag.answer.composer import ABSTAIN_SIGNS, FEATURES, QUESTION_FEATURES, Candidate, candidates, on_topic, question_features
+from rag.answer.conversation import standalone_question
+from rag.answer.features import QuestionInfo, question_info
 from rag.engine import Engine
-from rag.features import QuestionInfo, question_info
-from rag.index import LoadedIndex
-from rag.retrieval import retrieve
+from rag.search.index import LoadedIndex
+from rag.search.retrieval import retrieve
 from rag.settings import Settings
 
 MARGINS = (0.5, 1.0, 2.0, 4.0)

@@ -19,7 +19,7 @@ from rag.errors import ConfigError
 from rag.settings import Settings
 
 if TYPE_CHECKING:
-    from rag.embedder import Embedder
+    from rag.search.embedder import Embedder
 
 GATE_FAILED = 3  # exit status when a --fail-under/--fail-over limit is not met (1 is for errors)
 # Metrics where lower is better: they take --fail-over; the rest take --fail-under.
@@ -111,7 +111,7 @@ def main(args: argparse.Namespace, settings: Settings, embedder: Embedder | None
         engine.warm_up()
         outcomes = run_local(engine, questions, progress=settings.progress)
         threshold = settings.abstain_threshold
-    from rag.composer import ABSTAIN_TEXT
+    from rag.answer.composer import ABSTAIN_TEXT
 
     verdicts = [judge(o, documents, threshold, ABSTAIN_TEXT) for o in outcomes]
     summary = summarise(verdicts, outcomes, documents, exact_curve=threshold is not None)
@@ -147,7 +147,7 @@ _URL_NOTE = ("over HTTP the server's own abstentions are used: answers it abstai
 
 def _documents(settings: Settings) -> dict[str, str]:
     """The documents' texts by id, read straight from the folder, to check the citations against."""
-    from rag.loaders import load_folder
+    from rag.ingest.loaders import load_folder
 
     loaded = load_folder(settings.docs_dir, settings.max_file_bytes, settings.pdf_timeout_s)
     return {doc.doc_id: doc.text for doc in loaded.documents}

@@ -73,8 +73,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _index(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.embedder import Embedder
-    from rag.indexer import build_index, is_stale
+    from rag.search.embedder import Embedder
+    from rag.search.indexer import build_index, is_stale
 
     if args.if_stale and not is_stale(settings):
         print(f"index in {settings.index_dir} is up to date")

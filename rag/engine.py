@@ -7,17 +7,17 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from rag import store
-from rag.composer import ABSTAIN_TEXT, candidates, confidence, question_features
-from rag.conversation import standalone_question
-from rag.embedder import Embedder
+from rag.answer.composer import ABSTAIN_TEXT, candidates, confidence, question_features
+from rag.answer.conversation import standalone_question
+from rag.answer.features import asks_for_several, question_info
+from rag.answer.quotes import compose
 from rag.errors import ConfigError
-from rag.features import asks_for_several, question_info
-from rag.index import LoadedIndex
-from rag.indexer import BuildReport, build_index
-from rag.quotes import compose
-from rag.retrieval import Hit, retrieve
 from rag.schema import Answer, Passage
+from rag.search import store
+from rag.search.embedder import Embedder
+from rag.search.index import LoadedIndex
+from rag.search.indexer import BuildReport, build_index
+from rag.search.retrieval import Hit, retrieve
 from rag.settings import Settings
 
 
@@ -44,9 +44,13 @@ class Engine:
                 current = self._index
         return current
 
+    def generation_on_disk(self) -> str:
+        """The name of the generation CURRENT points at (it may be newer than the one served)."""
+        return store.current_generation(self.settings.index_dir).name
+
     def reload(self) -> bool:
         """Load the generation CURRENT points at if it is newer; True when it changed."""
-        gen = store.current_generation(self.settings.index_dir).name
+        gen = self.generation_on_disk()
         if self._index is not None and self._index.generation == gen:
             return False
         fresh = LoadedIndex.load(self.settings.index_dir, self.settings.model)

@@ -11,8 +11,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from rag.errors import DocumentError, DocumentNotFoundError
-from rag.index import LoadedIndex
 from rag.schema import Document
+from rag.search.index import LoadedIndex
 from server import uploads
 from server.errors import redact
 from server.models import AnswerOut, AskRequest, DeleteOut, DocumentDetail, DocumentSummary, HealthOut, UploadOut

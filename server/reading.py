@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.lines import is_heading, line_breaks
-from rag.tables import is_row
+from rag.ingest.lines import is_heading, line_breaks
+from rag.ingest.tables import is_row
 
 _PIECE = re.compile(r"[^\n]+\n*|\n+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")

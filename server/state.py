@@ -11,10 +11,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from rag import store
 from rag.engine import Engine
 from rag.errors import IndexMissingError, RagError
-from rag.index import LoadedIndex
+from rag.search.index import LoadedIndex
 from rag.settings import Settings
 
 log = logging.getLogger("server")
@@ -96,7 +95,7 @@ class ServerState:
             return  # still starting, or our own build will reload when it is done
         on_disk: str | None = None
         try:
-            on_disk = store.current_generation(self.engine.settings.index_dir).name
+            on_disk = self.engine.generation_on_disk()
             if on_disk == self.follow_failed:
                 return  # tried already (loading hashes every file): wait for a newer build
             if self.engine.reload():

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from rag.errors import DocumentError, DocumentNotFoundError
-from rag.loaders import SUPPORTED_SUFFIXES
+from rag.ingest.loaders import SUPPORTED_SUFFIXES
 
 _UNSAFE = re.compile(r"[^\w. -]+")  # \w keeps letters of every script
 _MAX_NAME = 100

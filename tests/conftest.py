@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.embedder import Embedder
 from rag.engine import Engine
+from rag.search.embedder import Embedder
 from rag.settings import Settings
 from tests.seed import copy_seed
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.embedder import Embedder
 from rag.engine import Engine
 from rag.errors import ConfigError
+from rag.search.embedder import Embedder
 from tests.conftest import ROOT, make_settings
 from tests.docxmake import handbook_docx
 

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from evalkit import GOLD, EvalRun, run_harness
 
-from rag.embedder import Embedder
+from rag.search.embedder import Embedder
 from rag.settings import Settings
 
 

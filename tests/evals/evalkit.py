@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from evals import harness
-from rag.embedder import Embedder
+from rag.search.embedder import Embedder
 from rag.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

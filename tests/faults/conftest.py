@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from faultkit import Baseline, answers, make_corpus
 
-from rag.embedder import Embedder
 from rag.engine import Engine
-from rag.indexer import build_index
+from rag.search.embedder import Embedder
+from rag.search.indexer import build_index
 from rag.settings import Settings
 
 HERE = Path(__file__).resolve().parent

@@ -84,9 +84,9 @@ _CHILD = textwrap.dedent(
     """
     import os, shutil, signal, sys
     from pathlib import Path
-    from rag import store
-    from rag.embedder import Embedder
-    from rag.indexer import build_index
+    from rag.search import store
+    from rag.search.embedder import Embedder
+    from rag.search.indexer import build_index
     from rag.settings import Settings
 
     docs, index, model, kill_at, load_model = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5] == "1"

@@ -10,8 +10,8 @@ from browserkit import CHROMIUM_ARGS, Watch, ask
 from playwright.sync_api import Page, sync_playwright
 from serverkit import LiveServer, start_live, stop_live
 
-from rag.embedder import Embedder
 from rag.engine import Engine
+from rag.search.embedder import Embedder
 from rag.settings import Settings
 from server.app import create_app
 from tests.seed import copy_seed

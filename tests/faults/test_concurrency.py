@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from faultkit import QUESTIONS, assert_quotes_exact
 
-from rag.embedder import Embedder
 from rag.engine import Engine
 from rag.schema import Answer
+from rag.search.embedder import Embedder
 from rag.settings import Settings
 from tests.seed import SEED_ARTICLE
 

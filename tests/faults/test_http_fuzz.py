@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from serverkit import private_engine, wait_ready
 
-from rag.embedder import Embedder
+from rag.search.embedder import Embedder
 from rag.settings import Settings
 from server.app import create_app
 

@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 from faultkit import QUESTIONS, assert_quotes_exact
 from serverkit import private_engine, start_live, stop_live
 
-from rag import store
-from rag.embedder import Embedder, resolve_model
 from rag.engine import Engine
+from rag.search import store
+from rag.search.embedder import Embedder, resolve_model
 from rag.settings import DEFAULT_MODEL
 from server.app import create_app
 

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from faultkit import Baseline, answers
 
-from rag import dense, store
-from rag.embedder import Embedder
 from rag.engine import Engine
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, RagError
-from rag.index import LoadedIndex
-from rag.indexer import build_index
+from rag.search import dense, store
+from rag.search.embedder import Embedder
+from rag.search.index import LoadedIndex
+from rag.search.indexer import build_index
 from rag.settings import Settings
 
 
@@ -132,7 +132,7 @@ def test_chunk_offsets_outside_their_document_are_refused(work: Settings, embedd
 
 
 def test_bm25_over_other_chunks_than_the_store_is_refused(work: Settings, embedder: Embedder) -> None:
-    from rag.lexical import Bm25
+    from rag.search.lexical import Bm25
 
     gen = store.current_generation(work.index_dir)
     bm25_dir = gen / store.BM25_DIR

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from faultkit import Baseline, answers, leftovers, spawn_builder
 
-from rag import store
-from rag.embedder import Embedder
 from rag.engine import Engine
 from rag.errors import IndexBusyError
-from rag.index import LoadedIndex
-from rag.indexer import build_index
+from rag.search import store
+from rag.search.embedder import Embedder
+from rag.search.index import LoadedIndex
+from rag.search.indexer import build_index
 from rag.settings import Settings
 
 EXTRA = "ledger-extra.txt"
@@ -136,7 +136,7 @@ def test_sigkill_at_every_file_system_step_of_a_build_keeps_a_loadable_index(
 
 def _lock_holder(index_dir: Path) -> subprocess.Popen[str]:
     code = (
-        "import sys, time; from pathlib import Path; from rag.store import build_lock\n"
+        "import sys, time; from pathlib import Path; from rag.search.store import build_lock\n"
         "with build_lock(Path(sys.argv[1])):\n    print('locked', flush=True); time.sleep(120)\n"
     )
     import sys

@@ -6,10 +6,10 @@ import signal
 
 from faultkit import QUESTIONS, Baseline, leftovers, spawn_builder
 
-from rag.embedder import Embedder
 from rag.engine import Engine
-from rag.index import LoadedIndex
-from rag.indexer import build_index
+from rag.search.embedder import Embedder
+from rag.search.index import LoadedIndex
+from rag.search.indexer import build_index
 from rag.settings import Settings
 
 

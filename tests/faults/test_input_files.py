@@ -15,11 +15,11 @@ import pytest
 from docxmake import handbook_docx  # the Word file writer of tests/
 from pdfmake import simple_pdf  # the hand-made PDF writer of tests/
 
-from rag.chunking import chunk_sentences, split_sentences
-from rag.embedder import Embedder
 from rag.engine import Engine
-from rag.indexer import build_index
-from rag.loaders import LoadResult, load_file, load_folder
+from rag.ingest.chunking import chunk_sentences, split_sentences
+from rag.ingest.loaders import LoadResult, load_file, load_folder
+from rag.search.embedder import Embedder
+from rag.search.indexer import build_index
 from rag.settings import Settings
 
 DEFAULT_LIMIT = Settings().max_file_bytes

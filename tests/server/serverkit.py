@@ -15,8 +15,8 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from rag.embedder import Embedder
 from rag.engine import Engine
+from rag.search.embedder import Embedder
 from rag.settings import Settings
 from tests.seed import copy_seed
 

@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from serverkit import hold, wait_ready
 
-from rag.embedder import Embedder
 from rag.engine import Engine
+from rag.search.embedder import Embedder
 from rag.settings import Settings
 from server.app import create_app
 from tests.seed import copy_seed

@@ -13,8 +13,8 @@ from browserkit import CHROMIUM_ARGS, Watch, ask
 from playwright.sync_api import Browser, expect, sync_playwright
 from serverkit import LiveServer, private_engine, start_live, stop_live
 
-from rag.embedder import Embedder
 from rag.engine import Engine
+from rag.search.embedder import Embedder
 from rag.settings import Settings
 from server.app import create_app
 

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from serverkit import hold, private_engine, wait_ready
 
-from rag import store
-from rag.embedder import Embedder
 from rag.engine import Engine
+from rag.search import store
+from rag.search.embedder import Embedder
 from server.app import create_app
 from server.uploads import safe_name
 from tests.docxmake import handbook_docx

@@ -1,0 +1,73 @@
+"""A document's title: an e-mail's subject, a Markdown heading, a first line that is no sentence's start, a PDF's
+first line whole where it wraps, or else the file's name."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from rag.ingest.chunking import Span, split_sentences
+
+TITLE_MAX_WORDS = 16  # a wrapped title is at most this long; a longer first sentence is the text's start
+_MAIL_HEADER = re.compile(r"(?:From|To|Date|Subject|Sent|Cc|Message-ID):\s", re.I)
+
+
+def file_title(doc_id: str) -> str:
+    """A title made from a file name, for documents that have none.
+
+    >>> file_title("news/us-russia_talks-2025.txt")
+    'us russia talks 2025'
+    """
+    return " ".join(Path(doc_id).stem.replace("_", " ").replace("-", " ").split())
+
+
+def text_title(text: str, markdown: bool) -> str:
+    """An e-mail's subject, the first Markdown heading, else the first non-empty line, shortened.
+
+    >>> text_title("From: Helen <h@example.org>\\nSubject: Minutes of 12 March\\n\\nDear all,", markdown=False)
+    'Minutes of 12 March'
+    """
+    lines = [line.strip() for line in text[:100_000].splitlines() if line.strip()]
+    if lines and _MAIL_HEADER.match(lines[0]):
+        header = text[: text.find("\n\n")] if "\n\n" in text else text[:2000]
+        subject = re.search(r"^Subject:[ \t]*(.+)$", header, re.M | re.I)
+        if subject:
+            return subject.group(1).strip()[:120]
+    if markdown:
+        for line in lines:
+            if line.startswith("#"):
+                return line.lstrip("#").strip()[:120]
+    first = lines[0] if lines else ""
+    # A long first line that reads as a sentence is the start of the text, not its title; so is one whose sentence
+    # goes on below it ("Minutes of the annual meeting, held on 14" / "March in the church hall.").
+    if len(first.split()) > 14 or (first.endswith(".") and len(first.split()) > 8) or _runs_on_below(text, _first_sentence(text)):
+        return ""
+    return first[:120]
+
+
+def _first_sentence(text: str) -> Span | None:
+    """The text's first sentence (read from its first 2,000 characters), if any."""
+    sentences = split_sentences(text[:2000])
+    return sentences[0] if sentences else None
+
+
+def _runs_on_below(text: str, first: Span | None) -> bool:
+    """True when the text's first sentence `first` doesn't end with its first line."""
+    if first is None:
+        return False
+    first_line_end = text.find("\n", first.start, 2000)
+    return first_line_end != -1 and first.end > first_line_end
+
+
+def wrapped_title(title: str, text: str) -> str:
+    """A PDF's title taken from its first line, whole when the line wraps ("... Water Quality and" / "Operations
+    Report"); a first sentence of more than TITLE_MAX_WORDS words is prose, and the title stays as it was.
+
+    >>> wrapped_title("Annual Water Quality and", "Annual Water Quality and\\nOperations Report\\nPrepared in March.")
+    'Annual Water Quality and Operations Report'
+    """
+    first = _first_sentence(text)
+    if first is None or not text.startswith(title) or not _runs_on_below(text, first):
+        return title
+    whole = " ".join(text[first.start : first.end].split())
+    return whole if len(whole.split()) <= TITLE_MAX_WORDS else title
