@@ -16,9 +16,11 @@ from rag.schema import Answer, Passage
 from rag.search import store
 from rag.search.embedder import Embedder
 from rag.search.index import LoadedIndex
-from rag.search.indexer import BuildReport, build_index
+from rag.search.indexer import BuildReport, build_index, is_stale
 from rag.search.retrieval import Hit, retrieve
 from rag.settings import Settings
+
+NO_DOCUMENTS_TEXT = "There are no documents yet: add some (upload them on the page, or put them in the documents folder)."
 
 
 class Engine:
@@ -58,6 +60,10 @@ class Engine:
             self._index = fresh  # one assignment: readers see the old or the new generation, never a mix
         return True
 
+    def is_stale(self) -> bool:
+        """True when the documents folder or the settings changed since the index on disk was built."""
+        return is_stale(self.settings)
+
     def build(self, force: bool = False) -> BuildReport:
         """Bring the index up to date with the documents folder, then serve the new generation."""
         report = build_index(self.settings, self.embedder, force=force)
@@ -78,6 +84,8 @@ class Engine:
             raise ConfigError("the question is empty")
         k = top_k or self.settings.top_k
         index = self.index  # one generation for the whole answer
+        if not index.documents:
+            return Answer(question, NO_DOCUMENTS_TEXT, True, (), (), question, 0.0, {"total": (time.perf_counter() - t0) * 1000})
         searched = standalone_question(question, history)
         t1 = time.perf_counter()
         qvec = self.embedder.encode_one(searched)

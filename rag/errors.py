@@ -31,3 +31,7 @@ class DocumentError(RagError):
 
 class DocumentNotFoundError(DocumentError):
     """No document has the given id."""
+
+
+class StorageFullError(RagError):
+    """The disk is full: the index or the documents folder can't be written (the previous index keeps serving)."""

@@ -15,7 +15,8 @@ from rag.schema import Document
 from rag.search.index import LoadedIndex
 from server import uploads
 from server.errors import redact
-from server.models import AnswerOut, AskRequest, DeleteOut, DocumentDetail, DocumentSummary, HealthOut, UploadOut
+from server.middleware import TOKEN_NEEDED
+from server.models import AnswerOut, AskRequest, DeleteOut, DocumentDetail, DocumentSummary, HealthOut, UploadOut, error_responses
 from server.state import ServerState, State
 
 router = APIRouter()
@@ -28,13 +29,18 @@ def require_token(request: Request, state: State) -> None:
         return
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
-        raise HTTPException(401, "this action needs the API token: send Authorization: Bearer <token>", {"WWW-Authenticate": "Bearer"})
+        raise HTTPException(401, TOKEN_NEEDED, {"WWW-Authenticate": "Bearer"})
 
 
 Authorised = Annotated[None, Depends(require_token)]
 
 
-@router.get("/healthz", response_model=HealthOut, tags=["health"], responses={503: {"model": HealthOut}})
+# What any route may answer besides its own: the guard's refusals (server/middleware.py) and unexpected failures.
+_ANY = (400, 413, 500)
+_WRITE = (*_ANY, 401, 403, 503, 507)
+
+
+@router.get("/healthz", response_model=HealthOut, tags=["health"], responses={503: {"model": HealthOut}, **error_responses(*_ANY)})
 def healthz(state: State) -> Any:
     """Ready or not, with what is served. Answers while questions are being served (503 until warmed up)."""
     s = state.settings
@@ -51,7 +57,7 @@ def healthz(state: State) -> Any:
     return JSONResponse(HealthOut(**body).model_dump(), status_code=200 if state.ready else 503)
 
 
-@router.post("/api/ask", response_model=AnswerOut, tags=["questions"])
+@router.post("/api/ask", response_model=AnswerOut, tags=["questions"], responses=error_responses(*_ANY, 403, 422, 503))
 async def ask(body: AskRequest, state: State) -> Any:
     """Answer a question with verbatim quotes and numbered citations, or abstain with the closest passages."""
     if len(body.question) > state.settings.max_question_chars:
@@ -63,14 +69,15 @@ async def ask(body: AskRequest, state: State) -> Any:
     return answer.to_dict()
 
 
-@router.get("/api/documents", response_model=list[DocumentSummary], tags=["documents"])
+@router.get("/api/documents", response_model=list[DocumentSummary], tags=["documents"], responses=error_responses(*_ANY, 503))
 def list_documents(state: State) -> Any:
     """Every indexed document: id (its path in the docs folder), title, size in bytes, chunk count."""
     index = state.index()
     return [_summary(index, doc) for doc in sorted(index.documents.values(), key=lambda d: d.doc_id.lower())]
 
 
-@router.get("/api/documents/{doc_id:path}", response_model=DocumentDetail, tags=["documents"])
+@router.get("/api/documents/{doc_id:path}", response_model=DocumentDetail, tags=["documents"],
+            responses=error_responses(*_ANY, 404, 422, 503))
 def get_document(doc_id: str, state: State) -> Any:
     """One document's text and metadata, looked up by id in the loaded index (a URL never reaches the file system)."""
     index = state.index()
@@ -79,7 +86,8 @@ def get_document(doc_id: str, state: State) -> Any:
 
 
 @router.post("/api/documents", response_model=UploadOut, status_code=201, tags=["documents"],
-             responses={401: {}, 413: {}, 415: {}, 422: {}, 503: {}})
+             responses={200: {"model": UploadOut, "description": "the same bytes are indexed already"},
+                        **error_responses(*_WRITE, 415, 422)})
 async def upload_document(file: Annotated[UploadFile, File(description="a .txt, .md, .html, .pdf or .docx file")], state: State,
                           _auth: Authorised, response: Response) -> Any:
     """Store a file in the docs folder under a safe name and index it; it is answerable when this returns.
@@ -95,7 +103,8 @@ async def upload_document(file: Annotated[UploadFile, File(description="a .txt, 
     return out
 
 
-@router.delete("/api/documents/{doc_id:path}", response_model=DeleteOut, tags=["documents"], responses={401: {}, 404: {}, 503: {}})
+@router.delete("/api/documents/{doc_id:path}", response_model=DeleteOut, tags=["documents"],
+               responses=error_responses(*_WRITE, 404, 422))
 async def delete_document(doc_id: str, state: State, _auth: Authorised) -> Any:
     """Delete a document's file from the docs folder and re-index; it is gone from answers when this returns."""
     lookup(state.index(), doc_id)
@@ -145,11 +154,19 @@ def _store_and_index(state: ServerState, name: str, file: UploadFile) -> dict[st
 
 
 def _delete_and_index(state: ServerState, doc_id: str) -> str:
+    """Delete as one change: the file is set aside, the index rebuilt without it, and only then is the file
+    removed; a failed rebuild puts the file back, so the folder and the index never disagree."""
     with state.build_lock:
         path = uploads.document_path(state.settings.docs_dir, lookup(state.index(), doc_id).doc_id)
-        if path is not None:  # None: already removed from the folder by hand; the rebuild drops it
-            uploads.remove(path)
-        state.engine.build()
+        aside = uploads.set_aside(path) if path is not None else None  # None: removed by hand; the rebuild drops it
+        try:
+            state.engine.build()
+        except BaseException:
+            if aside is not None:
+                uploads.put_back(aside)
+            raise
+        if aside is not None:
+            uploads.remove(aside)
         return state.index().generation
 
 

@@ -67,7 +67,7 @@ def create_app(settings: Settings, engine: Engine | None = None, warm_up: bool =
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     _pages(app, settings)
     app.add_middleware(GuardMiddleware, upload_limit=settings.max_upload_bytes,
-                       max_in_flight=settings.max_concurrent_asks * IN_FLIGHT_FACTOR)
+                       max_in_flight=settings.max_concurrent_asks * IN_FLIGHT_FACTOR, token=settings.api_token)
     return app
 
 
@@ -93,3 +93,4 @@ def _pages(app: FastAPI, settings: Settings) -> None:
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     def api_docs(request: Request) -> Response:
         return page(request, "apidocs.html")
+

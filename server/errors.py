@@ -21,6 +21,7 @@ from rag.errors import (
     IndexMismatchError,
     IndexMissingError,
     RagError,
+    StorageFullError,
 )
 from rag.settings import Settings
 from server.state import BusyError, NotReadyError
@@ -32,6 +33,7 @@ log = logging.getLogger("server")
 STATUS_FOR: tuple[tuple[type[Exception], int], ...] = (
     (UnsupportedTypeError, 415),
     (TooLargeError, 413),
+    (StorageFullError, 507),
     (StorageError, 500),
     (DocumentNotFoundError, 404),
     (DocumentError, 422),
@@ -93,7 +95,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     async def on_http_error(request: Request, exc: HTTPException) -> JSONResponse:
         if exc.status_code == 400 and exc.__cause__ is not None and "json" in request.headers.get("content-type", ""):
             # FastAPI could not decode the body at all: not UTF-8, or nested too deeply for the parser.
-            reason = "nested too deeply" if isinstance(exc.__cause__, RecursionError) else "the body is not UTF-8 text"
+            reason = _undecodable(exc.__cause__)
             return error_response(422, f"invalid request: malformed JSON ({reason})")
         return error_response(exc.status_code, str(exc.detail), getattr(exc, "headers", None))
 
@@ -109,6 +111,17 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_exception_handler(Exception, on_unexpected)
 
 
+def _undecodable(cause: BaseException) -> str:
+    """Why a JSON body could not be decoded at all, in a few words."""
+    if isinstance(cause, RecursionError):
+        return "nested too deeply"
+    if isinstance(cause, UnicodeDecodeError):
+        return "the body is not UTF-8 text"
+    if isinstance(cause, ValueError) and "digits" in str(cause):
+        return "a number has too many digits"
+    return "it cannot be parsed"
+
+
 def _problem(error: Any) -> dict[str, str]:
     """One validation error without the offending input (which may be huge or hostile)."""
     loc = [str(part) for part in error.get("loc", ()) if part != "body"]
@@ -119,4 +132,6 @@ def _problem(error: Any) -> dict[str, str]:
         msg = "the request needs a JSON body"
     elif error.get("type") == "model_attributes_type" and not loc:
         msg = "the body must be a JSON object sent with Content-Type: application/json"
+    elif loc == ["question"] and error.get("type") in ("string_too_short", "string_pattern_mismatch"):
+        msg = "the question is empty"  # the schema's minLength and pattern, in plain words
     return {"field": ".".join(loc), "msg": msg, "type": str(error.get("type", ""))}

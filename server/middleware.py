@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hmac
 import json
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = (
@@ -25,6 +28,7 @@ SECURITY_HEADERS = [
 JSON_BODY_LIMIT = 1024 * 1024
 MULTIPART_OVERHEAD = 64 * 1024
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+TOKEN_NEEDED = "this action needs the API token: send Authorization: Bearer <token>"
 
 
 class BodyTooLarge(HTTPException):
@@ -37,8 +41,11 @@ class BodyTooLarge(HTTPException):
 class GuardMiddleware:
     """Adds security headers to every response and refuses, before any parsing, what must not reach the app."""
 
-    def __init__(self, app: ASGIApp, upload_limit: int, max_in_flight: int, upload_path: str = "/api/documents") -> None:
+    def __init__(
+        self, app: ASGIApp, upload_limit: int, max_in_flight: int, upload_path: str = "/api/documents", token: str | None = None
+    ) -> None:
         self.app = app
+        self.token = token
         self.upload_limit = upload_limit + MULTIPART_OVERHEAD
         self.max_in_flight = max_in_flight
         self.upload_path = upload_path
@@ -60,8 +67,15 @@ class GuardMiddleware:
 
         headers = Headers(scope=scope)
         method = scope["method"]
+        if method == "OPTIONS":  # which methods a path takes, as HTTP clients probing the API expect
+            await _send_allowed(send_with_headers, scope)
+            return
         limit = self.upload_limit if method == "POST" and scope["path"] == self.upload_path else JSON_BODY_LIMIT
         refusal = self._refusal(method, headers, limit)
+        if refusal is None and self._needs_token(method, scope["path"]) and not self._has_token(headers):
+            # Refused from its headers alone: an unauthenticated 20 MB upload is never read (the route checks again).
+            await _send_error(send_with_headers, 401, TOKEN_NEEDED, [(b"www-authenticate", b"Bearer")])
+            return
         if refusal is None and self.in_flight >= self.max_in_flight:
             refusal = (503, "the server is overloaded; retry in a moment")
         if refusal is not None:
@@ -88,6 +102,14 @@ class GuardMiddleware:
         finally:
             self.in_flight -= 1
 
+    def _needs_token(self, method: str, path: str) -> bool:
+        """Writes to the documents need the token, when one is set."""
+        return bool(self.token) and method not in _SAFE_METHODS and (path == self.upload_path or path.startswith(self.upload_path + "/"))
+
+    def _has_token(self, headers: Headers) -> bool:
+        scheme, _, given = headers.get("authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), (self.token or "").encode())
+
     def _refusal(self, method: str, headers: Headers, limit: int) -> tuple[int, str] | None:
         """Why a request is refused outright, or None."""
         length = headers.get("content-length")
@@ -111,9 +133,29 @@ def _same_origin(headers: Headers) -> bool:
     return urlsplit(origin).netloc == headers.get("host", "")
 
 
-async def _send_error(send: Send, status: int, message: str) -> None:
+def _routes(holder: object) -> Iterator[Route]:
+    """Every route of an app or router, those of included routers too (FastAPI wraps them)."""
+    for route in getattr(holder, "routes", None) or []:
+        if isinstance(route, Route):
+            yield route
+        yield from _routes(getattr(route, "original_router", None))
+
+
+async def _send_allowed(send: Send, scope: Scope) -> None:
+    """204 with the methods the app's routes take at this path in `Allow`; 404 when no route has the path."""
+    probe = {**scope, "method": "GET"}
+    methods = {m for route in _routes(scope.get("app")) if route.matches(probe)[0] != Match.NONE for m in (route.methods or ())}
+    if not methods:
+        await _send_error(send, 404, "not found")
+        return
+    allow = ", ".join(sorted(methods | {"OPTIONS"})).encode()
+    await send({"type": "http.response.start", "status": 204, "headers": [(b"allow", allow)]})
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def _send_error(send: Send, status: int, message: str, extra: list[tuple[bytes, bytes]] | None = None) -> None:
     body = json.dumps({"detail": message}).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *(extra or [])]
     if status == 503:
         headers.append((b"retry-after", b"1"))
     await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
 MAX_HISTORY_TURNS = 50
 MAX_TURN_CHARS = 20_000
@@ -49,9 +49,21 @@ class AskRequest(BaseModel):
         json_schema_extra={"examples": [{"question": "What did Kellogg say about Europe?", "history": [], "top_k": 5}]},
     )
 
-    question: StrictStr = Field(description="The question, not blank; at most the server's max_question_chars characters.")
+    # The pattern: some character that is neither a space nor a control character (those are blanked out).
+    question: StrictStr = Field(
+        min_length=1, pattern=r"[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f]",
+        description="The question, not blank; at most the server's max_question_chars characters.",
+    )
     history: list[Turn] = Field(default_factory=list, max_length=MAX_HISTORY_TURNS)
-    top_k: StrictInt | None = Field(default=None, ge=1, le=MAX_TOP_K, description="Passages to return (default: the server's top_k).")
+    top_k: int | None = Field(default=None, ge=1, le=MAX_TOP_K, description="Passages to return (default: the server's top_k).")
+
+    @field_validator("top_k", mode="before")
+    @classmethod
+    def _whole_number(cls, value: object) -> object:
+        """A JSON integer, 5.0 included (JSON Schema's "integer"), never a string, a boolean or 5.5."""
+        if isinstance(value, (bool, str)) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError("Input should be a valid integer")
+        return int(value) if isinstance(value, float) else value
 
     @field_validator("question")
     @classmethod
@@ -148,3 +160,28 @@ class HealthOut(BaseModel):
     max_question_chars: int
     max_upload_bytes: int
     error: str | None = None
+
+
+class Problem(BaseModel):
+    """One thing wrong with a request's body or parameters."""
+
+    field: str = Field(description="where, as a dotted path (\"history.0.role\"); empty for the body as a whole")
+    msg: str
+
+
+class ErrorOut(BaseModel):
+    """Every error the API gives: one readable line, and for 422 the problems one by one."""
+
+    detail: str = Field(description="what went wrong, fit to show a user")
+    errors: list[Problem] | None = Field(default=None, description="422 only: each invalid field")
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, object]]:
+    """OpenAPI entries for the error statuses a route can give, each with the ErrorOut body."""
+    meaning = {
+        400: "malformed request (e.g. an invalid Content-Length)", 401: "the API token is missing or wrong",
+        403: "a write from another site", 404: "no document has this id", 413: "the body or file is too big",
+        415: "unsupported file type", 422: "invalid input", 500: "internal error (the server log has the details)",
+        503: "busy, starting, or the index is unusable (see Retry-After)", 507: "the disk is full; nothing was changed",
+    }
+    return {code: {"model": ErrorOut, "description": meaning[code]} for code in codes}

@@ -15,6 +15,7 @@ from rag.engine import Engine
 from rag.errors import IndexMissingError, RagError
 from rag.search.index import LoadedIndex
 from rag.settings import Settings
+from server import uploads
 
 log = logging.getLogger("server")
 
@@ -87,6 +88,21 @@ class ServerState:
         self.error = None
         self.ready = True
         log.info("ready: %d documents, %d chunks", len(self.engine.index.documents), self.engine.index.chunk_count)
+        self.catch_up()
+
+    def catch_up(self) -> None:
+        """After a kill: settle unfinished uploads and deletes, then index files the index doesn't hold yet (in the
+        background, while the current index serves), so a later upload never inherits them."""
+        try:
+            with self.build_lock:
+                for note in uploads.recover(self.settings.docs_dir, set(self.engine.index.documents)):
+                    log.info("start-up: %s", note)
+                if self.engine.is_stale():
+                    log.info("start-up: the documents folder changed since the index was built; indexing it in the background")
+                    report = self.engine.build()
+                    log.info("start-up: indexed %d documents (%d embedded)", report.documents, report.embedded_documents)
+        except RagError as exc:
+            log.warning("start-up: the documents folder could not be indexed: %s", exc)
 
 
     def follow_index(self) -> None:

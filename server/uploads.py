@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -10,7 +11,7 @@ import unicodedata
 from pathlib import Path
 from typing import BinaryIO
 
-from rag.errors import DocumentError, DocumentNotFoundError
+from rag.errors import DocumentError, DocumentNotFoundError, StorageFullError
 from rag.ingest.loaders import SUPPORTED_SUFFIXES
 
 _UNSAFE = re.compile(r"[^\w. -]+")  # \w keeps letters of every script
@@ -38,7 +39,7 @@ def safe_name(filename: str) -> str:
     >>> safe_name("C:\\\\Users\\\\x\\\\.env.md")
     'env.md'
     """
-    base = unicodedata.normalize("NFKC", filename).replace("\\", "/").rsplit("/", 1)[-1]
+    base = unicodedata.normalize("NFKC", filename).replace("\\", "/").rsplit("/", 1)[-1].strip()  # "x.md " is x.md
     stem, dot, suffix = base.rpartition(".")
     if not dot:
         stem, suffix = base, ""
@@ -67,11 +68,11 @@ def store_upload(folder: Path, filename: str, source: BinaryIO, max_bytes: int) 
     try:
         folder.mkdir(parents=True, exist_ok=True)
         # A hidden temporary name: the loader skips it if a build runs while it is being written.
-        fd, tmp = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=PART_PREFIX, suffix=".part", dir=folder)
     except OSError as exc:
         raise StorageError(f"can't write to the documents folder ({exc.strerror})") from exc
+    written, digest = 0, hashlib.sha256()
     try:
-        written, digest = 0, hashlib.sha256()
         with os.fdopen(fd, "wb") as out:
             while block := source.read(_CHUNK):
                 written += len(block)
@@ -87,6 +88,9 @@ def store_upload(folder: Path, filename: str, source: BinaryIO, max_bytes: int) 
         os.replace(tmp, folder / name)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StorageFullError(f"the disk is full: the upload could not be saved in the documents folder (about {written / 1e6:.1f} MB "
+                                   "written before it ran out); nothing was added. Free some space and try again") from exc
         raise StorageError(f"can't write to the documents folder ({exc.strerror})") from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -94,12 +98,55 @@ def store_upload(folder: Path, filename: str, source: BinaryIO, max_bytes: int) 
     return name, digest.hexdigest()
 
 
+ASIDE_PREFIX = ".deleting-"  # hidden, so a build run meanwhile doesn't read it
+PART_PREFIX = ".upload-"
+
+
+def set_aside(path: Path) -> Path:
+    """Move a document's file to a hidden name beside it, so a delete can be undone if its rebuild fails."""
+    aside = path.with_name(f"{ASIDE_PREFIX}{path.name}")
+    try:
+        os.replace(path, aside)
+    except OSError as exc:
+        raise StorageError(f"can't delete the file from the documents folder ({exc.strerror})") from exc
+    return aside
+
+
+def put_back(aside: Path) -> None:
+    """Undo `set_aside`: the document is where it was."""
+    os.replace(aside, aside.with_name(aside.name[len(ASIDE_PREFIX) :]))
+
+
 def remove(path: Path) -> None:
-    """Delete a document's file (a symlink itself, never its target)."""
+    """Delete a file (a symlink itself, never its target)."""
     try:
         path.unlink(missing_ok=True)
     except OSError as exc:
         raise StorageError(f"can't delete the file from the documents folder ({exc.strerror})") from exc
+
+
+def recover(folder: Path, indexed: set[str]) -> list[str]:
+    """Settle what a killed server left in the documents folder; returns one line for each thing done.
+
+    An upload cut off while it was written (`.upload-*.part`) is removed. A delete cut off before its rebuild was
+    published (its document is still indexed) is undone; one whose rebuild was published is finished.
+    """
+    notes: list[str] = []
+    if not folder.is_dir():
+        return notes
+    for part in folder.rglob(f"{PART_PREFIX}*.part"):
+        part.unlink(missing_ok=True)
+        notes.append(f"removed an unfinished upload ({part.name})")
+    for aside in folder.rglob(f"{ASIDE_PREFIX}*"):
+        original = aside.with_name(aside.name[len(ASIDE_PREFIX) :])
+        doc_id = original.relative_to(folder).as_posix()
+        if doc_id in indexed and not original.exists():
+            put_back(aside)
+            notes.append(f"restored {doc_id}: its delete was interrupted before the index changed")
+        else:
+            aside.unlink(missing_ok=True)
+            notes.append(f"finished deleting {doc_id}")
+    return notes
 
 
 def document_path(folder: Path, doc_id: str) -> Path | None:

@@ -28,10 +28,19 @@ _CHILD_MEMORY_BYTES = 1024 * 1024 * 1024  # a PDF or Word file is read in a chil
 
 @dataclass(frozen=True)
 class Skipped:
-    """A file left out of the index, with the one-line reason."""
+    """A file left out of the index, with the one-line reason (and its sha256 when it failed to parse)."""
 
     path: str
     reason: str
+    sha256: str = ""
+
+
+class ParseError(DocumentError):
+    """A file was read but its contents could not be turned into text; `sha256` names the bytes that failed."""
+
+    def __init__(self, reason: str, sha256: str) -> None:
+        super().__init__(reason)
+        self.sha256 = sha256
 
 
 @dataclass(frozen=True)
@@ -42,12 +51,16 @@ class LoadResult:
     skipped: tuple[Skipped, ...]
 
 
-def load_folder(docs_dir: Path, max_bytes: int, pdf_timeout_s: float = 30.0, known: Mapping[str, Document] | None = None) -> LoadResult:
+def load_folder(
+    docs_dir: Path, max_bytes: int, pdf_timeout_s: float = 30.0, known: Mapping[str, Document] | None = None,
+    failed: Mapping[str, str] | None = None,
+) -> LoadResult:
     """Load every supported file under `docs_dir`; unreadable files are skipped with a reason.
 
     A document whose text equals an earlier one's (even in another encoding or with other line ends) is skipped too,
     so one text is never cited twice. `known` holds documents read before (by the index): a file whose bytes are the
-    same is not parsed again, so a rebuild after one upload doesn't re-read every PDF.
+    same is not parsed again, so a rebuild after one upload doesn't re-read every PDF. `failed` maps the sha256 of
+    files that failed to parse before to their reason: they are skipped again without a parse until they change.
     """
     root = docs_dir.resolve()
     if not root.is_dir():
@@ -61,7 +74,10 @@ def load_folder(docs_dir: Path, max_bytes: int, pdf_timeout_s: float = 30.0, kno
             skipped.append(Skipped(rel, problem))
             continue
         try:
-            doc = load_file(root / rel, rel, max_bytes, pdf_timeout_s, (known or {}).get(rel))
+            doc = load_file(root / rel, rel, max_bytes, pdf_timeout_s, (known or {}).get(rel), failed)
+        except ParseError as exc:
+            skipped.append(Skipped(rel, str(exc), exc.sha256))
+            continue
         except DocumentError as exc:
             skipped.append(Skipped(rel, str(exc)))
             continue
@@ -125,8 +141,12 @@ def _problem(root: Path, path: Path, name: str) -> str:
     return ""
 
 
-def load_file(path: Path, doc_id: str, max_bytes: int, pdf_timeout_s: float = 30.0, known: Document | None = None) -> Document:
-    """Read one file into a Document, or raise DocumentError with the reason; `known` when its bytes are the same."""
+def load_file(
+    path: Path, doc_id: str, max_bytes: int, pdf_timeout_s: float = 30.0, known: Document | None = None,
+    failed: Mapping[str, str] | None = None,
+) -> Document:
+    """Read one file into a Document, or raise DocumentError with the reason (ParseError when its contents are at
+    fault); `known` is returned when its bytes are the same, and bytes named in `failed` fail again unparsed."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -144,6 +164,18 @@ def load_file(path: Path, doc_id: str, max_bytes: int, pdf_timeout_s: float = 30
     sha256 = hashlib.sha256(data).hexdigest()
     if known is not None and known.sha256 == sha256 and known.doc_id == doc_id:
         return known
+    if failed and sha256 in failed:
+        raise ParseError(failed[sha256], sha256)
+    try:
+        return _parse(path, doc_id, data, sha256, size, max_bytes, pdf_timeout_s)
+    except ParseError:
+        raise
+    except DocumentError as exc:
+        raise ParseError(str(exc), sha256) from exc
+
+
+def _parse(path: Path, doc_id: str, data: bytes, sha256: str, size: int, max_bytes: int, pdf_timeout_s: float) -> Document:
+    """Turn a file's bytes into a Document by its type."""
     suffix = path.suffix.lower()
     if suffix in PDF_SUFFIXES:
         title, text = pdf_text(path, pdf_timeout_s, max_bytes)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import sqlite3
 import sys
 import time
 from collections.abc import Callable
@@ -14,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, StorageFullError
 from rag.ingest.chunking import SPLITTER_VERSION, chunk_sentences, split_sentences
 from rag.ingest.lines import is_heading
 from rag.ingest.loaders import LoadResult, Skipped, load_folder
@@ -82,7 +84,9 @@ def build_index(settings: Settings, embedder: Embedder, force: bool = False, log
         previous = _previous(settings, index_dir, force)
         old = _old_store(previous[1], index_dir) if previous else None
         known = old[0] if old else {}  # unchanged files are not parsed again
-        loaded = load_folder(settings.docs_dir, settings.max_file_bytes, settings.pdf_timeout_s, known)
+        failed = _failures(index_dir, settings)  # nor are files that failed to parse, until they change
+        loaded = load_folder(settings.docs_dir, settings.max_file_bytes, settings.pdf_timeout_s, known, failed)
+        _remember_failures(index_dir, settings, loaded, failed)
         for skip in loaded.skipped:
             say(f"skipped {skip.path}: {skip.reason}")
         if previous is not None and _unchanged(previous[0], loaded, settings):
@@ -93,11 +97,18 @@ def build_index(settings: Settings, embedder: Embedder, force: bool = False, log
             )
         parts, reused = _split_documents(loaded, _old_parts(old, previous[1]) if previous and old else {}, settings)
         _embed_missing(parts, embedder, settings)
+        need = store.room_for_build(index_dir, previous[1] if previous else None)
         build = index_dir / f"{store.BUILD_PREFIX}{time.time_ns()}"
-        build.mkdir(parents=True)
-        counts = _write_generation(build, parts, settings, embedder.model_id, lambda: embedder.dimension, started)
-        store.fsync_tree(build)
-        final = store.publish(index_dir, build, store.next_generation(index_dir))
+        try:
+            build.mkdir(parents=True)
+            counts = _write_generation(build, parts, settings, embedder.model_id, lambda: embedder.dimension, started)
+            store.fsync_tree(build)
+            final = store.publish(index_dir, build, store.next_generation(index_dir))
+        except (OSError, sqlite3.OperationalError) as exc:
+            shutil.rmtree(build, ignore_errors=True)  # the space it took goes back at once; the old generation serves on
+            if not store.is_disk_full(exc):
+                raise
+            raise StorageFullError(store.disk_full_message(index_dir, need)) from exc
         store.clean_leftovers(index_dir)
     say(f"indexed {counts['documents']} documents, {counts['chunks']} chunks ({len(parts) - reused} embedded, {reused} reused) in {final}")
     return BuildReport(
@@ -115,8 +126,41 @@ def is_stale(settings: Settings) -> bool:
     except (IndexMissingError, IndexCorruptError, IndexMismatchError):
         return True
     old = _old_store(gen, settings.index_dir) if manifest.get("chunking") == chunking_params(settings) else None
-    loaded = load_folder(settings.docs_dir, settings.max_file_bytes, settings.pdf_timeout_s, old[0] if old else {})
+    failed = _failures(settings.index_dir, settings)
+    loaded = load_folder(settings.docs_dir, settings.max_file_bytes, settings.pdf_timeout_s, old[0] if old else {}, failed)
     return not _unchanged(manifest, loaded, settings)
+
+
+FAILURES = "failed.json"  # beside the generations: the sha256 of files that failed to parse, with the reason
+
+
+def _failure_key(settings: Settings) -> str:
+    """What a remembered failure depends on: the reader's version and the limits it ran under."""
+    return f"splitter {SPLITTER_VERSION}; max {settings.max_file_bytes}; timeout {settings.pdf_timeout_s}"
+
+
+def _failures(index_dir: Path, settings: Settings) -> dict[str, str]:
+    """Files that failed to parse under these settings (sha256 -> reason); {} when none are remembered."""
+    try:
+        data = json.loads((index_dir / FAILURES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    files = data.get("files") if isinstance(data, dict) and data.get("key") == _failure_key(settings) else None
+    return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
+
+
+def _remember_failures(index_dir: Path, settings: Settings, loaded: LoadResult, before: dict[str, str]) -> None:
+    """Write the failures of this load (a cache: a write that fails only costs a parse next time)."""
+    now = {s.sha256: s.reason for s in loaded.skipped if s.sha256}
+    if now == before:
+        return
+    tmp = index_dir / f".{FAILURES}.tmp-{time.time_ns()}"
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps({"key": _failure_key(settings), "files": now}, indent=1), encoding="utf-8")
+        tmp.replace(index_dir / FAILURES)
+    except OSError:
+        tmp.unlink(missing_ok=True)
 
 
 def _unchanged(manifest: dict[str, Any], loaded: LoadResult, settings: Settings) -> bool:

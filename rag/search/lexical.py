@@ -77,10 +77,19 @@ def tokens(text: str) -> list[str]:
     return list(_stemmer().stemWords(content))  # type: ignore[attr-defined]
 
 
-class Bm25:
-    """A BM25 index over chunk texts, backed by `bm25s` (saved as plain numpy and JSON, never pickle)."""
+_EMPTY = "empty.json"  # the marker of an index over no chunks, which bm25s can't build
 
-    def __init__(self, retriever: object) -> None:
+
+class Bm25:
+    """A BM25 index over chunk texts, backed by `bm25s` (saved as plain numpy and JSON, never pickle).
+
+    An empty corpus is a normal state (a new folder, or the last document deleted): its index scores nothing.
+
+    >>> Bm25.build([]).scores("anything").shape
+    (0,)
+    """
+
+    def __init__(self, retriever: object | None) -> None:
         self._retriever = retriever
         self._sorted_vocab: list[str] | None = None
 
@@ -88,6 +97,9 @@ class Bm25:
     def build(cls, texts: Sequence[str]) -> Bm25:
         """Index the given texts (one entry per chunk)."""
         import bm25s
+
+        if not texts:
+            return cls(None)
 
         retriever = bm25s.BM25()
         corpus = [tokens(t) or [""] for t in texts]
@@ -99,10 +111,16 @@ class Bm25:
         """Load an index written by `save`."""
         import bm25s
 
+        if (folder / _EMPTY).exists():
+            return cls(None)
         return cls(bm25s.BM25.load(str(folder), mmap=False, allow_pickle=False))
 
     def save(self, folder: Path) -> None:
         """Write the index as numpy arrays and JSON files."""
+        if self._retriever is None:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / _EMPTY).write_text('{"chunks": 0}\n', encoding="utf-8")
+            return
         self._retriever.save(str(folder), allow_pickle=False)  # type: ignore[attr-defined]
 
     def scores(self, query: str) -> np.ndarray:
@@ -111,6 +129,8 @@ class Bm25:
         Each query word also matches indexed words sharing its first five letters or more ("europ" finds
         "european"), forms the stemmer leaves apart.
         """
+        if self._retriever is None:
+            return np.zeros(0, dtype=np.float32)
         vocab = self._retriever.vocab_dict  # type: ignore[attr-defined]
         ids = sorted({vocab[t] for word in tokens(query) for t in self.related(word) if t in vocab})
         n = int(self._retriever.scores["num_docs"])  # type: ignore[attr-defined]
@@ -120,7 +140,7 @@ class Bm25:
 
     def related(self, token: str) -> list[str]:
         """Indexed words equal to the token, or sharing a stem of five letters or more with it."""
-        if len(token) < 5:
+        if len(token) < 5 or self._retriever is None:
             return [token]
         if self._sorted_vocab is None:
             self._sorted_vocab = sorted(t for t in self._retriever.vocab_dict if t)  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -240,6 +241,35 @@ def publish(index_dir: Path, build: Path, generation: int) -> Path:
     finally:
         os.close(dir_fd)
     return final
+
+
+def folder_bytes(folder: Path) -> int:
+    """The bytes of the files under a folder."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def room_for_build(index_dir: Path, current: Path | None) -> int:
+    """Make room for a new generation, about the size of the current one: when the disk has less free space than
+    that, generations older than the current one are removed first (it is never removed). Returns the bytes needed.
+    """
+    need = int(folder_bytes(current) * 1.2) + (1 << 20) if current is not None and current.is_dir() else 1 << 20
+    if shutil.disk_usage(index_dir).free < need:
+        clean_leftovers(index_dir, keep=1)
+    return need
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True for a write refused for want of space (OSError ENOSPC/EDQUOT, or SQLite's "disk is full")."""
+    if isinstance(exc, OSError):
+        return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+    return "disk is full" in str(exc) or "database or disk is full" in str(exc)
+
+
+def disk_full_message(index_dir: Path, need: int) -> str:
+    """What happened, where, and how much room is wanted: one line for the CLI and the HTTP 507."""
+    free = shutil.disk_usage(index_dir).free if index_dir.exists() else 0
+    return (f"the disk is full: the index in {index_dir} could not be written ({free / 1e6:.1f} MB free, about "
+            f"{need / 1e6:.1f} MB needed); the previous index is still served. Free some space and try again")
 
 
 def next_generation(index_dir: Path) -> int:

@@ -75,9 +75,9 @@ def test_fifty_megabyte_single_line_is_skipped_as_too_big_at_once(tmp_path: Path
         for _ in range(50):
             fh.write(b"word " * 200_000)  # 1 MB per write, no newline anywhere
     (tmp_path / "ok.txt").write_text("Fine.", encoding="utf-8")
-    started = time.monotonic()
+    started = time.process_time()  # CPU time: a busy machine doesn't change it, reading 50 MB would
     texts, skipped = _load(tmp_path)
-    assert time.monotonic() - started < 5
+    assert time.process_time() - started < 5
     assert "too big" in skipped["huge.txt"] and list(texts) == ["ok.txt"]
 
 
@@ -87,11 +87,11 @@ def test_several_megabyte_single_line_is_cut_into_quotable_pieces_in_bounded_tim
     path = tmp_path / "line.txt"
     path.write_bytes((unit * (size // len(unit))).encode())
     tracemalloc.start()
-    started = time.monotonic()
+    started = time.process_time()  # CPU time, which another process's load doesn't inflate
     doc = load_file(path, "line.txt", DEFAULT_LIMIT)
     sentences = split_sentences(doc.text)
     chunks = chunk_sentences(sentences, doc.text, 4, 1, 160)
-    seconds = time.monotonic() - started
+    seconds = time.process_time() - started
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert seconds < 30, seconds
@@ -107,9 +107,9 @@ def test_a_long_single_line_file_is_indexed_and_quoted(tmp_path: Path, embedder:
     filler = " ".join(f"Row {i} holds {i * 7} grams of pepper." for i in range(2000))  # ~70 KB, one line
     (docs / "line.txt").write_text(filler + " The pepper vault of Maraq was sealed by Ilse Brandt.", encoding="utf-8")
     settings = Settings(docs_dir=docs, index_dir=tmp_path / "index", progress=False)
-    started = time.monotonic()
+    started = time.process_time()  # CPU time of every thread of this process: load elsewhere doesn't count
     build_index(settings, embedder)
-    assert time.monotonic() - started < 240
+    assert time.process_time() - started < 240
     answer = Engine(settings, embedder).ask("Who sealed the pepper vault of Maraq?")
     assert "Ilse Brandt" in answer.answer
     text = (docs / "line.txt").read_text(encoding="utf-8")
@@ -180,6 +180,7 @@ def test_hostile_pdfs_are_skipped_within_the_time_and_memory_limits_and_the_buil
     print(skipped)
 
 
+@pytest.mark.timeout(60)
 def test_symlinks_fifos_hidden_files_and_secrets_are_never_ingested(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -203,9 +204,7 @@ def test_symlinks_fifos_hidden_files_and_secrets_are_never_ingested(tmp_path: Pa
     os.mkfifo(docs / "sub" / "pipe.md")
     (docs / "sub" / "pipe-link.txt").symlink_to(docs / "pipe.txt")
     (docs / "real.txt").write_text("The real document.", encoding="utf-8")
-    started = time.monotonic()
-    texts, skipped = _load(docs)
-    assert time.monotonic() - started < 5  # a FIFO opened for reading would block forever
+    texts, skipped = _load(docs)  # a FIFO opened for reading would block forever: the timeout mark fails the test then
     assert list(texts) == ["real.txt"]
     assert "SECRET" not in repr(skipped) and "PRIVATE" not in repr(skipped)  # reasons name files, never content
     assert "hidden" in skipped["notes.txt"] and "outside" in skipped["diary.txt"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -112,14 +111,13 @@ def test_load_folder_keeps_the_shorter_name_of_two_copies(tmp_path: Path) -> Non
     assert reasons["notes-2.md"] == reasons["notes (copy).md"] == "same content as notes.md"
 
 
+@pytest.mark.timeout(60)
 def test_load_folder_survives_symlink_loop_and_fifo(tmp_path: Path) -> None:
     (tmp_path / "loop").symlink_to(tmp_path)
     (tmp_path / "self.txt").symlink_to(tmp_path / "self.txt")
     os.mkfifo(tmp_path / "pipe.txt")
     (tmp_path / "ok.txt").write_text("Fine.", encoding="utf-8")
-    started = time.monotonic()
-    reasons = _reasons(tmp_path)
-    assert time.monotonic() - started < 5  # opening the FIFO would block forever
+    reasons = _reasons(tmp_path)  # opening the FIFO would block forever: the timeout mark fails the test then
     assert "not a regular file" in reasons["pipe.txt"]
     assert "symlink" in reasons["self.txt"]
     assert "loop/" in reasons

@@ -117,3 +117,11 @@ def test_the_api_is_described_by_openapi(client: TestClient) -> None:
     page = client.get("/docs")
     assert page.status_code == 200 and "/static/apidocs.js" in page.text
     assert "cdn" not in page.text.lower()
+
+
+def test_options_names_the_methods_of_a_path_and_404s_an_unknown_one(client: TestClient) -> None:
+    assert client.options("/api/ask").status_code == 204
+    assert client.options("/api/ask").headers["allow"] == "OPTIONS, POST"
+    assert client.options("/api/documents/notes.md").headers["allow"] == "DELETE, GET, OPTIONS"
+    assert client.options("/no/such/path").status_code == 404
+    assert client.get("/no/such/path").status_code == 404  # OPTIONS is no catch-all route that would turn this into 405
