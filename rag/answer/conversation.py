@@ -38,6 +38,23 @@ _OPENERS = _QUESTION_WORDS | frozenset(
 )
 
 
+# What people say around a question in a real dialogue ("Okay.", "I see.", "yes, and for a widow?"): no part of it.
+_FILLER = re.compile(
+    r"^\s*(?:(?:ok(?:ay)?|yes|yeah|yep|yup|no|nope|sure|right|alright|all right|great|good|thanks|thank you|i see|"
+    r"got it|cool|fine|perfect|hello|hi|hmm+|oh|ah|well|look|so|understood|excellent|awesome|wow)\b[\s,.!;:-]*)+",
+    re.I,
+)
+
+
+def without_filler(question: str) -> str:
+    """The question without the acknowledgements that open it; "" when it is nothing else.
+
+    >>> without_filler("Ok, and for a widow?"), without_filler("I see. Is there anything for advocates?"), without_filler("yes")
+    ('and for a widow?', 'Is there anything for advocates?', '')
+    """
+    return _FILLER.sub("", question, count=1).strip()
+
+
 def standalone_question(question: str, history: Sequence[dict[str, Any]] | None) -> str:
     """Rewrite a follow-up into a question that can be searched on its own.
 
@@ -62,6 +79,11 @@ def _resolve(question: str, turns: list[dict[str, Any]], depth: int) -> str:
     last_user = turns[user_at[-1]]["content"] if user_at else ""
     if user_at and depth > 0:  # the last question as it was searched: a follow-up of a follow-up keeps the subject
         last_user = _resolve(last_user, turns[: user_at[-1]], depth - 1)
+    core = without_filler(question)
+    if not core:  # "yes", "ok": an answer to the assistant's question, else a nudge to go on with the last one
+        asked = _last_question(turns[-1]["content"]) if turns[-1].get("role") == "assistant" else ""
+        return asked or last_user or question
+    question = core
     match = _pronoun(question)
     # "he"/"she" take a person's name and "there" a place's. "It", "they", "this" are replaced by no name: the name
     # nearest is as often a person or a place as the thing meant ("When will it take place?" is no "Senior Trump"),
@@ -80,6 +102,12 @@ def _resolve(question: str, turns: list[dict[str, Any]], depth: int) -> str:
         if topic and topic.lower() not in question.lower():
             return f"{question} ({topic})"
     return question
+
+
+def _last_question(text: str) -> str:
+    """The last sentence of a text that asks something ("Would you like to know about the deadline?"), or ""."""
+    asked = re.findall(r"[^.?!\n]*\?", text)
+    return asked[-1].strip() if asked else ""
 
 
 _ELLIPTIC_PLACE = re.compile(
@@ -119,10 +147,14 @@ def _pronoun(question: str) -> re.Match[str] | None:
 
 
 def _names(text: str) -> list[str]:
-    """Capitalised names in a text, minus the words that merely open a sentence ("Every", "Which").
+    """Capitalised names in a text, minus the words that merely open a sentence ("Every", "Which"), and a single word
+    opening a sentence that punctuation or an article follows: an interjection ("Absolutely,", "Okay.") or an
+    adverb or preposition ("During the war", "Conservative estimates") rather than a name ("Witkoff is ...").
 
     >>> _names("Every employee gets 25 days. Witkoff is handling it, and Keith Kellogg left.")
     ['Witkoff', 'Keith Kellogg']
+    >>> _names("Absolutely. During the war, Witkoff is handling it.")
+    ['Witkoff']
     """
     out = []
     for m in _NAME.finditer(text):
@@ -133,9 +165,14 @@ def _names(text: str) -> list[str]:
             name = " ".join(words).rstrip(".,'\u2019")
             if name.endswith(("'s", "\u2019s")):
                 name = name[:-2]
+            if name and first and " " not in name and _NOT_A_NAME_AFTER.match(text, m.start() + len(m.group(0).rstrip(".,"))):
+                continue
             if name:
                 out.append(name)
     return out
+
+
+_NOT_A_NAME_AFTER = re.compile(r"\s*(?:[,.!?;:]|(?:the|a|an|this|that|these|those|his|her|their|its|my|our|your)\b)", re.I)
 
 
 def _sentence_runs(words: list[str]) -> list[list[str]]:
@@ -194,8 +231,24 @@ def _latest_entity(turns: Sequence[dict[str, Any]], person: bool) -> str:
         # "Who confirmed it in Congress?" is answered by a person; "What did Kellogg say?" is about one.
         ranked = answered + asked_names if _WHO.match(question) else asked_names + answered
         if ranked:
-            return _in_full(ranked[0], everyone)
+            full = _in_full(ranked[0], everyone)
+            # The person the conversation keeps coming back to beats one named once in the latest answer
+            # ("Nina Simone" over "CTI Records", "Irving Thalberg" over "Universal Studios").
+            if _WHO.match(question) or asked_names or len(pairs) < 2:
+                return full
+            # A question naming nobody, answered with names: the person the conversation keeps coming back to beats
+            # one named once in the latest answer ("Nina Simone" over "CTI Records").
+            questions = "\n".join(t["content"] for t in turns if t.get("role") == "user")
+            return _most_mentioned(everyone, "\n".join(t["content"] for t in turns), questions)
     return ""
+
+
+def _most_mentioned(names: list[str], text: str, asked: str = "") -> str:
+    """Of the names, the one whose last word the text uses most often; among equals one the user asked about, then
+    the first met (a conversation's subject comes first)."""
+    counts = {n: len(re.findall(rf"\b{re.escape(n.split()[-1])}\b", text)) for n in names}
+    best = max(names, key=lambda n: (counts[n], n in asked, -names.index(n)))
+    return _in_full(best, names)
 
 
 def _in_full(name: str, names: list[str]) -> str:
@@ -252,5 +305,11 @@ def _topic(question: str) -> str:
     names = _names(question)
     if names:
         return max(names, key=len)
-    words = [w for w in re.findall(r"[\w'-]+", question) if len(w) > 3 and w.lower() not in _NOT_TOPIC][-4:]
-    return " ".join(words)
+    runs: list[list[str]] = [[]]  # runs of adjacent content words: "amber glasses", "night-shift nurses"
+    for word in re.findall(r"[\w'-]+", question):
+        if len(word) > 3 and word.lower() not in _NOT_TOPIC and not word.lower().endswith("ed"):
+            runs[-1].append(word)
+        elif runs[-1]:
+            runs.append([])
+    best = max(reversed([r for r in runs if r]), key=len, default=[])  # the longest, the last of equals
+    return " ".join(best)

@@ -40,7 +40,8 @@ def test_an_opener_followed_by_a_question_of_its_own_is_left_alone() -> None:
     history = [{"role": "user", "content": "How many vacation days do I get a year?"}]
     question = "What about sick days, when do I need a doctor's note?"
     assert standalone_question(question, history) == question
-    assert standalone_question("What about sick days?", history) == "What about sick days? (vacation days year)"
+    # A noun phrase of the last question goes with the follow-up, never a string of its words ("vacation days year")
+    assert standalone_question("What about sick days?", history) == "What about sick days? (vacation days)"
 
 
 def test_standalone_question_leaves_self_contained_question_alone() -> None:
@@ -82,7 +83,7 @@ HANDBOOK = [
 
 def test_standalone_question_takes_no_single_capitalised_word_of_an_answer_for_it_or_them() -> None:
     rewritten = standalone_question("Can I carry them over?", HANDBOOK[:2])
-    assert rewritten == "Can I carry them over? (days annual leave)"  # not "Up" after "[1]", not "March"
+    assert rewritten == "Can I carry them over? (annual leave)"  # not "Up" after "[1]", not "March"
     assert "Flights" not in standalone_question("Are they refundable?", HANDBOOK)
 
 
@@ -177,3 +178,33 @@ def test_and_in_another_place_asks_the_last_question_about_that_place() -> None:
         {"role": "assistant", "content": "Core hours in Leeds are 10:00 to 16:00. [1]"},
     ]
     assert standalone_question("And in Bristol?", history) == "What are the core hours in the Bristol office?"
+
+
+def test_a_turn_that_is_only_an_acknowledgement_takes_the_assistants_question_or_the_last_one() -> None:
+    offer = [
+        {"role": "user", "content": "Can I get a pension if my husband dies?"},
+        {"role": "assistant", "content": "You may be able to get Bereavement Support. Would you like to know how to claim it?"},
+    ]
+    assert standalone_question("yes", offer) == "Would you like to know how to claim it?"
+    plain = [{"role": "user", "content": "How do I renew a passport?"}, {"role": "assistant", "content": "Apply online. [1]"}]
+    assert standalone_question("ok", plain) == "How do I renew a passport?"
+
+
+def test_fillers_opening_a_follow_up_are_dropped_and_never_become_a_name() -> None:
+    history = [
+        {"role": "user", "content": "Can a widow claim Bereavement Support?"},
+        {"role": "assistant", "content": "Absolutely, if her husband paid National Insurance. [1]"},
+    ]
+    assert standalone_question("I see. Is there anything for advocates?", history) == "Is there anything for advocates?"
+    rewritten = standalone_question("I do not have access to her records", history)
+    assert "Absolutely" not in rewritten, rewritten  # an interjection opening an answer is no person
+
+
+def test_he_is_the_person_the_conversation_keeps_returning_to_when_the_question_names_nobody() -> None:
+    history = [
+        {"role": "user", "content": "When did Nina Simone record her last album?"},
+        {"role": "assistant", "content": "Nina Simone recorded her last album for CTI Records in 1974. [1]"},
+        {"role": "user", "content": "What label was it on?"},
+        {"role": "assistant", "content": "It came out on CTI Records, run by Creed Taylor. [1]"},
+    ]
+    assert standalone_question("What did she do next?", history) == "What did Nina Simone do next?"
