@@ -16,7 +16,7 @@ from rag.schema import Answer, Passage
 from rag.search import store
 from rag.search.embedder import Embedder
 from rag.search.index import LoadedIndex
-from rag.search.indexer import BuildReport, build_index, is_stale
+from rag.search.indexer import BuildReport, Progress, build_index, is_stale
 from rag.search.retrieval import Hit, retrieve
 from rag.settings import Settings
 
@@ -64,9 +64,10 @@ class Engine:
         """True when the documents folder or the settings changed since the index on disk was built."""
         return is_stale(self.settings)
 
-    def build(self, force: bool = False) -> BuildReport:
-        """Bring the index up to date with the documents folder, then serve the new generation."""
-        report = build_index(self.settings, self.embedder, force=force)
+    def build(self, force: bool = False, progress: Progress | None = None) -> BuildReport:
+        """Bring the index up to date with the documents folder, then serve the new generation (`progress`: see
+        `build_index`)."""
+        report = build_index(self.settings, self.embedder, force=force, progress=progress)
         self.reload()
         return report
 

@@ -35,3 +35,7 @@ class DocumentNotFoundError(DocumentError):
 
 class StorageFullError(RagError):
     """The disk is full: the index or the documents folder can't be written (the previous index keeps serving)."""
+
+
+class BuildCancelledError(RagError):
+    """A build was cancelled before it published anything; the previous index serves on."""

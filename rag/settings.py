@@ -45,6 +45,8 @@ class Settings:
     pdf_timeout_s: float = 30.0  # for a PDF or a Word file, each read in a child process
     max_question_chars: int = 2000
     max_upload_bytes: int = 20 * 1024 * 1024
+    # An upload this big or bigger is indexed in the background: 202 with a job the page follows (and can cancel).
+    background_upload_bytes: int = 256 * 1024
     max_concurrent_asks: int = 32
     cache_dir: Path | None = None  # where the ONNX export of the model is kept (from_env: RAG_CACHE_DIR or ~/.cache/rag-quotes)
     api_token: str | None = field(default=None, repr=False)

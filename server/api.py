@@ -16,7 +16,17 @@ from rag.search.index import LoadedIndex
 from server import uploads
 from server.errors import redact
 from server.middleware import TOKEN_NEEDED
-from server.models import AnswerOut, AskRequest, DeleteOut, DocumentDetail, DocumentSummary, HealthOut, UploadOut, error_responses
+from server.models import (
+    AnswerOut,
+    AskRequest,
+    DeleteOut,
+    DocumentDetail,
+    DocumentSummary,
+    HealthOut,
+    JobOut,
+    UploadOut,
+    error_responses,
+)
 from server.state import ServerState, State
 
 router = APIRouter()
@@ -87,20 +97,45 @@ def get_document(doc_id: str, state: State) -> Any:
 
 @router.post("/api/documents", response_model=UploadOut, status_code=201, tags=["documents"],
              responses={200: {"model": UploadOut, "description": "the same bytes are indexed already"},
+                        202: {"model": UploadOut, "description": "stored; a background job indexes it (follow /api/jobs/{id})"},
                         **error_responses(*_WRITE, 415, 422)})
 async def upload_document(file: Annotated[UploadFile, File(description="a .txt, .md, .html, .pdf or .docx file")], state: State,
                           _auth: Authorised, response: Response) -> Any:
-    """Store a file in the docs folder under a safe name and index it; it is answerable when this returns.
+    """Store a file in the docs folder under a safe name and index it; it is answerable when this returns (201).
 
-    A file the index already holds (the same bytes) is not stored twice: 200 with `existing` and its document.
+    A file of `background_upload_bytes` or more, or one sent while a background build waits or runs, is indexed in
+    the background: 202 with the `job` to follow. A file the index already holds (the same bytes) is not stored
+    twice: 200 with `existing` and its document.
     """
     name = uploads.safe_name(file.filename or "")
     state.index()  # 503 while starting
+    if (file.size or 0) >= state.settings.background_upload_bytes or state.jobs.busy():
+        out = await run_in_threadpool(_store_for_job, state, name, file)
+        response.status_code = 200 if out["existing"] else 202
+        return out
     with state.build_gate.slot():
         out = await run_in_threadpool(_store_and_index, state, name, file)
     if out["existing"]:
         response.status_code = 200
     return out
+
+
+@router.get("/api/jobs/{job_id}", response_model=JobOut, tags=["documents"], responses=error_responses(*_ANY, 404))
+def get_job(job_id: str, state: State) -> Any:
+    """A background build: its files, how far it is, and its outcome."""
+    job = state.jobs.get(job_id)
+    if job is None:
+        raise DocumentNotFoundError("no job has this id")
+    return job.to_dict()
+
+
+@router.delete("/api/jobs/{job_id}", response_model=JobOut, tags=["documents"], responses=error_responses(*_WRITE, 404))
+def cancel_job(job_id: str, state: State, _auth: Authorised) -> Any:
+    """Cancel a background build: its files are removed and the index stays as it was (a finished job is unchanged)."""
+    job = state.jobs.cancel(job_id)
+    if job is None:
+        raise DocumentNotFoundError("no job has this id")
+    return job.to_dict()
 
 
 @router.delete("/api/documents/{doc_id:path}", response_model=DeleteOut, tags=["documents"],
@@ -151,6 +186,26 @@ def _store_and_index(state: ServerState, name: str, file: UploadFile) -> dict[st
         return {"document": _summary(index, index.documents[doc_id]), "generation": index.generation,
                 "seconds": round(time.perf_counter() - started, 3), "existing": False}
 
+
+
+def _store_for_job(state: ServerState, name: str, file: UploadFile) -> dict[str, Any]:
+    """Write the upload and hand its build to the background jobs (a copy of an indexed file is not kept)."""
+    started = time.perf_counter()
+    docs = state.settings.docs_dir
+    doc_id, digest = uploads.store_upload(docs, name, file.file, state.settings.max_upload_bytes)
+    index = state.index()
+    same = next((d for d in index.documents.values() if d.sha256 == digest), None)
+    if same is not None:
+        (docs / doc_id).unlink(missing_ok=True)
+        return {"document": _summary(index, same), "generation": index.generation,
+                "seconds": round(time.perf_counter() - started, 3), "existing": True, "job": None}
+    try:
+        job = state.jobs.submit(doc_id)
+    except BaseException:
+        (docs / doc_id).unlink(missing_ok=True)
+        raise
+    return {"document": None, "generation": None, "seconds": round(time.perf_counter() - started, 3), "existing": False,
+            "job": job.to_dict()}
 
 
 def _delete_and_index(state: ServerState, doc_id: str) -> str:

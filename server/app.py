@@ -50,6 +50,7 @@ def create_app(settings: Settings, engine: Engine | None = None, warm_up: bool =
         follower = asyncio.create_task(follow())
         yield
         follower.cancel()
+        await run_in_threadpool(state.jobs.shutdown)  # unfinished background builds are cancelled and rolled back
         if task is not None:
             await task
 

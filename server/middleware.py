@@ -104,7 +104,8 @@ class GuardMiddleware:
 
     def _needs_token(self, method: str, path: str) -> bool:
         """Writes to the documents need the token, when one is set."""
-        return bool(self.token) and method not in _SAFE_METHODS and (path == self.upload_path or path.startswith(self.upload_path + "/"))
+        writes = path == self.upload_path or path.startswith((self.upload_path + "/", "/api/jobs/"))
+        return bool(self.token) and method not in _SAFE_METHODS and writes
 
     def _has_token(self, headers: Headers) -> bool:
         scheme, _, given = headers.get("authorization", "").partition(" ")

@@ -129,14 +129,27 @@ class DocumentDetail(DocumentSummary):
     text: str
 
 
+class JobOut(BaseModel):
+    """A background build: the uploaded files it indexes, how far the embedding is, and its outcome."""
+
+    id: str
+    files: list[str]
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
+    done: int = Field(description="texts embedded so far")
+    total: int = Field(description="texts to embed (0 until the build has read the files)")
+    message: str = Field(description="why files were not indexed, or why the job stopped")
+    generation: str | None
+
+
 class UploadOut(BaseModel):
     """The stored, indexed document and how long indexing took; `existing` when the same file was indexed already
-    (under `document.doc_id`) and nothing was added."""
+    (under `document.doc_id`) and nothing was added; with 202, the `job` that indexes it in the background."""
 
-    document: DocumentSummary
-    generation: str
+    document: DocumentSummary | None
+    generation: str | None
     seconds: float
     existing: bool = False
+    job: JobOut | None = None
 
 
 class DeleteOut(BaseModel):

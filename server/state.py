@@ -16,6 +16,7 @@ from rag.errors import IndexMissingError, RagError
 from rag.search.index import LoadedIndex
 from rag.settings import Settings
 from server import uploads
+from server.jobs import Jobs
 
 log = logging.getLogger("server")
 
@@ -64,8 +65,13 @@ class ServerState:
     build_lock: threading.Lock = field(default_factory=threading.Lock)
     build_gate: Gate = field(default_factory=lambda: Gate(4))
 
+    jobs: Jobs = field(init=False)
+
     def __post_init__(self) -> None:
         self.ask_gate = Gate(self.settings.max_concurrent_asks)
+        # Through the engine at call time, so the jobs always use the engine's current build.
+        self.jobs = Jobs(self.settings.docs_dir, lambda **kw: self.engine.build(**kw), lambda: set(self.engine.index.documents),
+                         self.build_lock)
 
     def warm_up(self) -> None:
         """Load the index (building it when there is none yet) and the model; runs in a worker thread at start."""

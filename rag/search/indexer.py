@@ -74,8 +74,18 @@ def chunking_params(settings: Settings) -> dict[str, int]:
             "splitter": SPLITTER_VERSION}
 
 
-def build_index(settings: Settings, embedder: Embedder, force: bool = False, log: Callable[[str], None] | None = None) -> BuildReport:
-    """Build or update the index of `settings.docs_dir` in `settings.index_dir`; only changed documents are re-embedded."""
+Progress = Callable[[int, int], None]  # (texts embedded so far, texts to embed); raising BuildCancelledError stops the build
+
+
+def build_index(
+    settings: Settings, embedder: Embedder, force: bool = False, log: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Build or update the index of `settings.docs_dir` in `settings.index_dir`; only changed documents are re-embedded.
+
+    `progress` is told how far the embedding is after each batch; it may raise BuildCancelledError to stop the
+    build before anything is written (the previous generation serves on).
+    """
     say = log or (lambda _msg: None)
     started = time.perf_counter()
     index_dir = settings.index_dir
@@ -96,7 +106,7 @@ def build_index(settings: Settings, embedder: Embedder, force: bool = False, log
                 0, len(loaded.documents), loaded.skipped, time.perf_counter() - started, up_to_date=True,
             )
         parts, reused = _split_documents(loaded, _old_parts(old, previous[1]) if previous and old else {}, settings)
-        _embed_missing(parts, embedder, settings)
+        _embed_missing(parts, embedder, settings, progress)
         need = store.room_for_build(index_dir, previous[1] if previous else None)
         build = index_dir / f"{store.BUILD_PREFIX}{time.time_ns()}"
         try:
@@ -266,16 +276,30 @@ def _with_header(p: _DocParts, header: int | None, start: int, end: int) -> str:
     return f"{p.doc.text[s:e]}\n{text}"
 
 
-def _embed_missing(parts: list[_DocParts], embedder: Embedder, settings: Settings) -> None:
+def _embed_missing(parts: list[_DocParts], embedder: Embedder, settings: Settings, progress: Progress | None = None) -> None:
     """Embed the chunks and sentences of documents that have no vectors yet, in one batched pass."""
     todo = [p for p in parts if p.chunk_vectors is None]
     texts = _texts(todo)
     if not texts:
         return
     bar = _progress_bar(len(texts), settings.progress)
-    vectors = embedder.encode(texts, progress=bar.update if bar else None)
-    if bar:
-        bar.close()
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if bar:
+            bar.update(n)
+        if progress is not None:
+            progress(done, len(texts))
+
+    if progress is not None:
+        progress(0, len(texts))  # a cancel asked for before the first batch stops it before any work
+    try:
+        vectors = embedder.encode(texts, progress=tick)
+    finally:
+        if bar:
+            bar.close()
     pos = 0
     for p in todo:
         p.chunk_vectors = vectors[pos : pos + len(p.chunks)]

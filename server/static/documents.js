@@ -60,11 +60,31 @@ window.QuotesDocuments = (function () {
     listNode.replaceChildren(...(docs.length ? docs.map(row) : [el("li", { class: "muted small" }, "No documents yet: add one above.")]));
   }
 
+  // A big file is indexed in the background (202 with a job): show how far it is, with a Cancel button, until it ends.
+  async function follow(name, job) {
+    const cancel = el("button", { class: "btn ghost small", type: "button" }, "Cancel");
+    cancel.addEventListener("click", async () => {
+      cancel.disabled = true;
+      await fetch(`/api/jobs/${encodeURIComponent(job.id)}`, { method: "DELETE", headers: authHeaders() }).catch(() => null);
+    });
+    while (job.status === "queued" || job.status === "running") {
+      const share = job.total ? ` ${Math.floor((100 * job.done) / job.total)}%` : "";
+      note.replaceChildren(`Indexing ${name}${job.status === "queued" ? " (waiting for the build before it)" : ""}…${share} `, cancel);
+      note.classList.remove("error");
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const response = await fetch(`/api/jobs/${encodeURIComponent(job.id)}`).catch(() => null);
+      if (response && response.ok) job = await response.json();
+    }
+    if (job.status === "done" && !job.message) return { ok: true, line: `Added ${job.files.join(", ")}.` };
+    return { ok: false, line: `${name}: ${job.message || job.status}` };
+  }
+
   // One file's upload: a line for the summary, and whether it was added or already there.
   async function upload(file) {
     const data = new FormData();
     data.append("file", file);
     const response = await fetch("/api/documents", { method: "POST", body: data, headers: authHeaders() }).catch(() => null);
+    if (response && response.status === 202) return follow(file.name, (await response.json()).job);
     if (response && response.ok) {
       const body = await response.json();
       return { ok: true, line: body.existing

