@@ -8,6 +8,8 @@ import resource
 import sys
 from collections import Counter
 
+from rag.ingest.titles import is_junk_title
+
 # Typographic ligatures (U+FB00-FB06) as their letters, so "Staﬀ" is found by "staff".
 LIGATURES = str.maketrans(
     {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"}
@@ -30,8 +32,8 @@ def main(path: str, max_memory: int, max_chars: int) -> None:
         if total > max_chars:
             sys.exit(f"too much text (more than {max_chars:,} characters)")
     title = ""
-    if reader.metadata is not None and reader.metadata.title:
-        title = str(reader.metadata.title)
+    if reader.metadata is not None and reader.metadata.title and not is_junk_title(str(reader.metadata.title)):
+        title = str(reader.metadata.title)  # not "r.html" or "Microsoft Word - draft.docx": the first line is better
     text = join_pages(without_running_lines([p.translate(LIGATURES) for p in pages]))
     if not title:
         title = next((line.strip() for line in text.splitlines() if line.strip()), "")[:120]

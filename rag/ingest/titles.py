@@ -59,6 +59,22 @@ def _runs_on_below(text: str, first: Span | None) -> bool:
     return first_line_end != -1 and first.end > first_line_end
 
 
+_JUNK_TITLE = re.compile(
+    r"^(?:untitled(?:\s+document)?|document\d*|microsoft (?:word|powerpoint|excel) - .*"
+    r"|.*\.(?:html?|docx?|pdf|txt|md|odt|rtf|pptx?|xlsx?))$",
+    re.I,
+)
+
+
+def is_junk_title(title: str) -> bool:
+    """True for a metadata title that names no document: a file name a printer driver or editor put there.
+
+    >>> is_junk_title("r.html"), is_junk_title("Microsoft Word - draft.docx"), is_junk_title("Untitled"), is_junk_title("Annual Report")
+    (True, True, True, False)
+    """
+    return bool(_JUNK_TITLE.match(title.strip()))
+
+
 def wrapped_title(title: str, text: str) -> str:
     """A PDF's title taken from its first line, whole when the line wraps ("... Water Quality and" / "Operations
     Report"); a first sentence of more than TITLE_MAX_WORDS words is prose, and the title stays as it was.

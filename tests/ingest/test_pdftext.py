@@ -7,7 +7,7 @@ from pathlib import Path
 from rag.ingest.chunking import split_sentences
 from rag.ingest.loaders import load_file
 from rag.ingest.pdftext import LIGATURES, join_pages, without_running_lines
-from tests.pdfmake import paged_pdf
+from tests.pdfmake import paged_pdf, simple_pdf
 
 
 def test_running_headers_and_footers_are_dropped_but_text_that_recurs_inside_pages_is_kept() -> None:
@@ -37,3 +37,12 @@ def test_a_sentence_across_a_page_break_and_a_footer_is_one_sentence(tmp_path: P
 
 def test_ligatures_are_spelled_out() -> None:
     assert "Sta\ufb00 costs are signi\ufb01cant".translate(LIGATURES) == "Staff costs are significant"
+
+
+def test_a_pdf_titled_with_a_file_name_by_its_printer_takes_its_first_line(tmp_path: Path) -> None:
+    for junk in ("r.html", "Microsoft Word - draft.docx", "Untitled"):
+        path = tmp_path / "report.pdf"
+        path.write_bytes(simple_pdf(["Fenwold Reservoir Annual Report", "The reservoir held 4.2 million cubic metres."], title=junk))
+        assert load_file(path, "report.pdf", 1_000_000).title == "Fenwold Reservoir Annual Report", junk
+    path.write_bytes(simple_pdf(["Some first line"], title="Water Board Minutes"))
+    assert load_file(path, "report.pdf", 1_000_000).title == "Water Board Minutes"  # a real title is kept
