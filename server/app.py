@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from rag.engine import Engine
 from rag.errors import RagError
 from rag.settings import Settings
-from server import errors
+from server import errors, openai_api
 from server.api import lookup, router
 from server.middleware import GuardMiddleware
 from server.reading import blocks
@@ -65,6 +65,7 @@ def create_app(settings: Settings, engine: Engine | None = None, warm_up: bool =
     app.state.rag = state
     errors.install(app, settings)
     app.include_router(router)
+    app.include_router(openai_api.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     _pages(app, settings)
     app.add_middleware(GuardMiddleware, upload_limit=settings.max_upload_bytes,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from pathlib import Path
@@ -77,6 +78,36 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
     return JSONResponse({"detail": message, **extra}, status_code=status, headers=headers)
 
 
+OPENAI_PREFIX = "/v1/"
+_OPENAI_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error", 404: "not_found_error",
+                 413: "invalid_request_error", 422: "invalid_request_error", 503: "service_unavailable"}
+
+
+def error_body(path: str, status: int, message: str, **extra: Any) -> dict[str, Any]:
+    """An error's JSON body: ours ({"detail": ...}), or OpenAI's ({"error": {...}}) under /v1/, where its clients read it.
+
+    >>> error_body("/v1/models", 401, "no token")["error"]["type"]
+    'authentication_error'
+    """
+    if not path.startswith(OPENAI_PREFIX):
+        return {"detail": message, **extra}
+    return {"error": {"message": message, "type": _OPENAI_TYPES.get(status, "api_error"), "param": None, "code": str(status)}}
+
+
+def _shaped(handler: Any) -> Any:
+    """The handler, its body in OpenAI's error shape under /v1/."""
+    async def run(request: Request, exc: Exception) -> JSONResponse:
+        response: JSONResponse = await handler(request, exc)
+        if not request.url.path.startswith(OPENAI_PREFIX):
+            return response
+        body = json.loads(bytes(response.body))
+        shaped = error_body(request.url.path, response.status_code, str(body.get("detail", "")))
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
+        return JSONResponse(shaped, status_code=response.status_code, headers=headers)
+
+    return run
+
+
 def install(app: FastAPI, settings: Settings) -> None:
     """Register the handlers on an app."""
 
@@ -103,12 +134,12 @@ def install(app: FastAPI, settings: Settings) -> None:
         log.exception("%s %s failed", request.method, request.url.path)
         return error_response(500, "internal error; the server log has the details")
 
-    app.add_exception_handler(RagError, on_library_error)
-    app.add_exception_handler(BusyError, on_library_error)
-    app.add_exception_handler(NotReadyError, on_library_error)
-    app.add_exception_handler(RequestValidationError, on_validation_error)  # type: ignore[arg-type]
-    app.add_exception_handler(HTTPException, on_http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(Exception, on_unexpected)
+    app.add_exception_handler(RagError, _shaped(on_library_error))
+    app.add_exception_handler(BusyError, _shaped(on_library_error))
+    app.add_exception_handler(NotReadyError, _shaped(on_library_error))
+    app.add_exception_handler(RequestValidationError, _shaped(on_validation_error))
+    app.add_exception_handler(HTTPException, _shaped(on_http_error))
+    app.add_exception_handler(Exception, _shaped(on_unexpected))
 
 
 def _undecodable(cause: BaseException) -> str:

@@ -12,6 +12,8 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.errors import OPENAI_PREFIX, error_body
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -74,12 +76,12 @@ class GuardMiddleware:
         refusal = self._refusal(method, headers, limit)
         if refusal is None and self._needs_token(method, scope["path"]) and not self._has_token(headers):
             # Refused from its headers alone: an unauthenticated 20 MB upload is never read (the route checks again).
-            await _send_error(send_with_headers, 401, TOKEN_NEEDED, [(b"www-authenticate", b"Bearer")])
+            await _send_error(send_with_headers, 401, TOKEN_NEEDED, [(b"www-authenticate", b"Bearer")], scope["path"])
             return
         if refusal is None and self.in_flight >= self.max_in_flight:
             refusal = (503, "the server is overloaded; retry in a moment")
         if refusal is not None:
-            await _send_error(send_with_headers, *refusal)
+            await _send_error(send_with_headers, *refusal, path=scope["path"])
             return
         received = 0
 
@@ -98,14 +100,15 @@ class GuardMiddleware:
         except BodyTooLarge as exc:
             if started:
                 raise
-            await _send_error(send_with_headers, 413, str(exc.detail))
+            await _send_error(send_with_headers, 413, str(exc.detail), path=scope["path"])
         finally:
             self.in_flight -= 1
 
     def _needs_token(self, method: str, path: str) -> bool:
         """Writes to the documents need the token, when one is set."""
         writes = path == self.upload_path or path.startswith((self.upload_path + "/", "/api/jobs/"))
-        return bool(self.token) and method not in _SAFE_METHODS and writes
+        # The OpenAI-compatible API takes any key without a token, and the token when one is set, as its clients expect.
+        return bool(self.token) and ((method not in _SAFE_METHODS and writes) or (path.startswith(OPENAI_PREFIX) and method != "OPTIONS"))
 
     def _has_token(self, headers: Headers) -> bool:
         scheme, _, given = headers.get("authorization", "").partition(" ")
@@ -154,8 +157,8 @@ async def _send_allowed(send: Send, scope: Scope) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
-async def _send_error(send: Send, status: int, message: str, extra: list[tuple[bytes, bytes]] | None = None) -> None:
-    body = json.dumps({"detail": message}).encode()
+async def _send_error(send: Send, status: int, message: str, extra: list[tuple[bytes, bytes]] | None = None, path: str = "") -> None:
+    body = json.dumps(error_body(path, status, message)).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *(extra or [])]
     if status == 503:
         headers.append((b"retry-after", b"1"))
