@@ -8,9 +8,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SOAK_MINUTES ?= 3
 SQUAD := ../shared/datasets/squad2-complexity
+TRAIN_DATA ?= ../shared/datasets/train
+TRAIN_QUESTIONS ?= 10000
 SEED_ARTICLE := seeds/us-russia-ukraine-talks-saudi-arabia-2025-02.txt
 
-.PHONY: run test index lint bench soak clean
+.PHONY: run test index lint bench soak clean train
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -31,7 +33,7 @@ run: index
 	$(BIN)/rag serve --docs seeds --index index --host $(HOST) --port $(PORT)
 
 test: $(TEST_STAMP)
-	$(BIN)/ruff check rag server evals tests
+	$(BIN)/ruff check rag server evals training tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
@@ -47,6 +49,14 @@ test: $(TEST_STAMP)
 	  --fail-under hit_rate=0.79 --fail-under abstention_recall=0.44 --fail-under abstention_auc=0.79 --fail-under citation_verbatim=1.0 \
 	  --fail-over false_abstention_rate=0.05; else echo "SQuAD gate not run: $(SQUAD) is missing"; fi
 
+# The learned answer scorer (models/answer-scorer.md): examples from the public data of $(TRAIN_DATA) through the
+# product's own reader and retriever, fine-tuning on this CPU (about 80 minutes on 2 cores; a killed run resumes from its
+# checkpoint; delete artifacts/train to start over), then the ONNX export, calibration and manifest.
+train: $(TEST_STAMP)
+	$(BIN)/python -m training.data --train-dir $(TRAIN_DATA) --out artifacts/train/examples.jsonl
+	$(BIN)/python -m training.train --examples artifacts/train/examples.jsonl --out artifacts/train/run --max-questions $(TRAIN_QUESTIONS)
+	$(BIN)/python -m training.export --run artifacts/train/run --examples artifacts/train/examples.jsonl --out models/answer-scorer
+
 # Speed, load, scale and memory figures into evals/BENCHMARKS.md (about 15 minutes on 2 cores).
 bench: $(STAMP)
 	$(BIN)/rag bench
@@ -56,7 +66,7 @@ soak: $(TEST_STAMP)
 	$(BIN)/python -m evals.soak --minutes $(SOAK_MINUTES)
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check rag server evals tests
+	$(BIN)/ruff check rag server evals training tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

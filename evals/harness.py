@@ -110,12 +110,12 @@ def main(args: argparse.Namespace, settings: Settings, embedder: Embedder | None
         build_s = time.perf_counter() - started
         engine.warm_up()
         outcomes = run_local(engine, questions, progress=settings.progress)
-        threshold = settings.abstain_threshold
+        threshold = Engine(settings, embedder, engine.scorer).abstain_threshold  # the settings', else the scorer's own
     from rag.answer.composer import ABSTAIN_TEXT
 
     verdicts = [judge(o, documents, threshold, ABSTAIN_TEXT) for o in outcomes]
     summary = summarise(verdicts, outcomes, documents, exact_curve=threshold is not None)
-    summary["metrics"].update(threshold=settings.abstain_threshold, index_build_s=build_s)
+    summary["metrics"].update(threshold=threshold, index_build_s=build_s)
     calibration = None
     if args.calibrate:
         best = calibrate_threshold([v.confidence for v in verdicts], [v.answerable for v in verdicts], args.target_false_abstention)
@@ -125,7 +125,8 @@ def main(args: argparse.Namespace, settings: Settings, embedder: Embedder | None
         "gold": str(args.gold), "docs": str(settings.docs_dir), "mode": f"server {args.url}" if args.url else "in-process",
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "settings": {"model": settings.model, "top_k": settings.top_k, "retrieval_k": RETRIEVAL_K, "fusion": settings.fusion,
-                     "abstain_threshold": settings.abstain_threshold, "max_answer_words": settings.max_answer_words,
+                     "abstain_threshold": threshold, "answer_scorer": settings.answer_scorer,
+                     "max_answer_words": settings.max_answer_words,
                      "index_dir": None if args.url else str(settings.index_dir)},
         **summary, "calibration": calibration, "questions": [v.to_dict() for v in verdicts],
         "note": (_URL_NOTE if args.url else ""), "gold_warnings": gold_warnings,

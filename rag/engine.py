@@ -7,9 +7,10 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from rag.answer.composer import ABSTAIN_TEXT, candidates, confidence, question_features
+from rag.answer.composer import ABSTAIN_TEXT, candidates, confidence, on_topic, question_features
 from rag.answer.conversation import standalone_question
 from rag.answer.features import asks_for_several, question_info
+from rag.answer.learned import LEARNED_SECOND_MARGIN, AnswerScorer, default_dir, rerank
 from rag.answer.quotes import compose
 from rag.errors import ConfigError
 from rag.schema import Answer, Passage
@@ -21,6 +22,8 @@ from rag.search.retrieval import Hit, retrieve
 from rag.settings import Settings
 
 NO_DOCUMENTS_TEXT = "There are no documents yet: add some (upload them on the page, or put them in the documents folder)."
+COMPOSER_THRESHOLD = 0.54  # the composer's confidence threshold, chosen with evals/fit.py (evals/README.md)
+COMPOSER_SECOND_MARGIN = 3.0  # composer score units, measured in evals/README.md
 
 
 class Engine:
@@ -29,11 +32,28 @@ class Engine:
     >>> engine = Engine(Settings())  # cheap: the model and the index load on first use
     """
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, scorer: AnswerScorer | None = None) -> None:
         self.settings = settings
         self.embedder = embedder or Embedder.from_settings(settings)
+        self.scorer = scorer
+        if scorer is None and settings.answer_scorer == "learned":
+            self.scorer = AnswerScorer(settings.scorer_dir or default_dir(), threads=settings.threads)
         self._index: LoadedIndex | None = None
         self._lock = threading.Lock()
+
+    @property
+    def abstain_threshold(self) -> float:
+        """Confidence below which answers abstain: the settings', else the learned scorer's calibrated one."""
+        if self.settings.abstain_threshold is not None:
+            return self.settings.abstain_threshold
+        return self.scorer.threshold() if self.scorer is not None else COMPOSER_THRESHOLD
+
+    @property
+    def second_quote_margin(self) -> float:
+        """How near the best the runner-up must score to be quoted too, in the units of the scorer in use."""
+        if self.settings.second_quote_margin is not None:
+            return self.settings.second_quote_margin
+        return LEARNED_SECOND_MARGIN if self.scorer is not None else COMPOSER_SECOND_MARGIN
 
     @property
     def index(self) -> LoadedIndex:
@@ -75,6 +95,8 @@ class Engine:
         """Load the model and the index now rather than on the first question."""
         _ = self.index
         self.embedder.encode_one("warm up")
+        if self.scorer is not None:
+            self.scorer.score("warm up", ["Warm up."], [""])
         question_info("Is Moscow warm?")  # loads the country names once, not on the first question
 
     def ask(self, question: str, history: Sequence[dict[str, Any]] | None = None, top_k: int | None = None) -> Answer:
@@ -96,10 +118,14 @@ class Engine:
         t3 = time.perf_counter()
         info = question_info(searched)
         ranked = candidates(index, hits[: cfg.top_k], qvec, info)  # the answer never depends on how many passages are shown
-        conf = confidence(question_features(ranked, info, index), cfg.relevance_floor) if ranked else 0.0
-        abstained = conf < cfg.abstain_threshold
+        evidence = question_features(ranked, info, index) if ranked else None
+        conf = confidence(evidence, cfg.relevance_floor) if evidence is not None else 0.0
+        if self.scorer is not None and evidence is not None:  # the model ranks and judges; an off-topic question stays out
+            ranked, scores = rerank(index, ranked, searched, self.scorer, cfg.scorer_candidates)
+            conf = scores.answerable() if on_topic(evidence, cfg.relevance_floor) else min(conf, scores.answerable())
+        abstained = conf < self.abstain_threshold
         whole_list = asks_for_several(searched)
-        text, citations = ("", ()) if abstained else compose(index, ranked, cfg.max_answer_words, cfg.second_quote_margin, whole_list)
+        text, citations = ("", ()) if abstained else compose(index, ranked, cfg.max_answer_words, self.second_quote_margin, whole_list)
         passages = tuple(_passage(index, h) for h in hits[:k])
         t4 = time.perf_counter()
         marks = (t0, t1, t2, t3, t4)

