@@ -147,7 +147,9 @@ document.getElementById("only-misses").addEventListener("change", function (e) {
 
 def _charts(report: Mapping[str, Any]) -> str:
     qs, metrics, cal = report["questions"], report["metrics"], report.get("calibration")
-    markers = [charts.Marker(f"threshold {metrics['threshold']:.3f}", metrics["threshold"], charts.RED)]
+    # Over HTTP the server decided, so there is no threshold of the harness's own to mark.
+    markers = ([] if metrics["threshold"] is None else
+               [charts.Marker(f"threshold {metrics['threshold']:.3f}", metrics["threshold"], charts.RED)])
     if cal:
         markers.append(charts.Marker(f"calibrated {cal['threshold']:.3f}", cal["threshold"], charts.GREEN))
     scores = charts.histogram(
