@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
+WATCH ?=
 SOAK_MINUTES ?= 3
 SQUAD := ../shared/datasets/squad2-complexity
 TRAIN_DATA ?= ../shared/datasets/train
@@ -30,7 +31,7 @@ index: $(STAMP)
 	$(BIN)/rag index --docs seeds --index index --if-stale
 
 run: index
-	$(BIN)/rag serve --docs seeds --index index --host $(HOST) --port $(PORT)
+	$(BIN)/rag serve --docs seeds --index index --host $(HOST) --port $(PORT) $(if $(WATCH),--watch)
 
 test: $(TEST_STAMP)
 	$(BIN)/ruff check rag server evals training tests

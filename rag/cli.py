@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from rag.errors import ConfigError, RagError
@@ -18,7 +19,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env(
-            docs_dir=getattr(args, "docs", None), index_dir=getattr(args, "index", None), model=getattr(args, "model", None)
+            docs_dir=getattr(args, "docs", None), index_dir=getattr(args, "index", None), model=getattr(args, "model", None),
+            watch=getattr(args, "watch", None),
         )
         return int(args.run(args, settings) or 0)
     except RagError as exc:
@@ -56,7 +58,13 @@ def _parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--watch", action="store_true", default=None,
+                   help="index files added, changed or deleted in the documents folder as they appear (or RAG_WATCH=1)")
     p.set_defaults(run=_serve)
+
+    p = sub.add_parser("mcp", help="serve the documents to an MCP client over stdio (tools ask, search, get_document)")
+    common(p)
+    p.set_defaults(run=_mcp)
 
     from evals import bench, harness
 
@@ -121,6 +129,13 @@ def preview(text: str, limit: int = 160) -> str:
     """
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _mcp(args: argparse.Namespace, settings: Settings) -> int:
+    from server.mcp_tools import serve_stdio
+
+    serve_stdio(replace(settings, progress=False))  # stdout carries the protocol alone
+    return 0
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -134,6 +134,19 @@ class Engine:
         return Answer(question, ABSTAIN_TEXT if abstained else text, abstained, citations, passages, searched, conf, timings)
 
 
+    def search(self, query: str, k: int | None = None) -> tuple[Passage, ...]:
+        """The `k` passages hybrid retrieval ranks first for a query (no answer is composed)."""
+        query = query.strip()
+        if not query:
+            raise ConfigError("the query is empty")
+        k = k or self.settings.top_k
+        index = self.index
+        if not index.documents:
+            return ()
+        hits = retrieve(index, self.embedder.encode_one(query), query, k, max(self.settings.candidates, k), self.settings.fusion)
+        return tuple(_passage(index, h) for h in hits[:k])
+
+
 def _passage(index: LoadedIndex, hit: Hit) -> Passage:
     """A retrieved chunk as the API shows it."""
     chunk = index.chunk(hit.chunk_id)

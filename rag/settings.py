@@ -59,6 +59,8 @@ class Settings:
     background_upload_bytes: int = 256 * 1024
     max_concurrent_asks: int = 32
     cache_dir: Path | None = None  # where the ONNX export of the model is kept (from_env: RAG_CACHE_DIR or ~/.cache/rag-quotes)
+    # `rag serve --watch`: files added, changed or deleted in docs_dir are indexed as they appear (one build a burst).
+    watch: bool = False
     api_token: str | None = field(default=None, repr=False)
     progress: bool = True
 

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 import jinja2
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -18,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from rag.engine import Engine
 from rag.errors import RagError
 from rag.settings import Settings
-from server import errors, openai_api
+from server import errors, openai_api, watch
 from server.api import lookup, router
 from server.middleware import GuardMiddleware
 from server.reading import blocks
@@ -48,8 +49,13 @@ def create_app(settings: Settings, engine: Engine | None = None, warm_up: bool =
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(run_in_threadpool(state.warm_up)) if warm_up else None
         follower = asyncio.create_task(follow())
+        stop_watching = anyio.Event()
+        watcher = asyncio.create_task(watch.watch_folder(state, stop_watching)) if settings.watch else None
         yield
         follower.cancel()
+        if watcher is not None:
+            stop_watching.set()
+            watcher.cancel()
         await run_in_threadpool(state.jobs.shutdown)  # unfinished background builds are cancelled and rolled back
         if task is not None:
             await task

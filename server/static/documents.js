@@ -115,5 +115,17 @@ window.QuotesDocuments = (function () {
     say(lines.join(" ") + (taken ? ` You can ask about ${taken > 1 ? "them" : "it"} now.` : ""), failed > 0);
   });
 
+  // Files can change outside the page (`rag serve --watch`, `rag index` in a terminal): when the served generation
+  // changes, the list is read again. Only while the page is visible, every few seconds.
+  let generation = null;
+  setInterval(async () => {
+    if (document.hidden) return;
+    const response = await fetch("/healthz").catch(() => null);
+    const health = response && response.ok ? await response.json().catch(() => null) : null;
+    if (!health || !health.generation || health.generation === generation) return;
+    generation = health.generation;
+    refresh();  // also the first time: the folder may have changed since the list was first read
+  }, 3000);
+
   return { refresh };
 })();
