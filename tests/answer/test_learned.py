@@ -86,3 +86,17 @@ def test_the_composer_is_the_default_while_it_measures_better(seed_engine: Engin
     assert seed_engine.settings.answer_scorer == "composer" and seed_engine.scorer is None
     assert seed_engine.abstain_threshold == pytest.approx(0.54)
     assert "Israel" in seed_engine.ask("Where did Rubio arrive on Saturday?").answer
+
+
+@pytest.mark.slow
+def test_the_hybrid_ranks_with_the_model_and_abstains_as_the_composer_does(
+    seed_engine: Engine, seed_settings: Settings, embedder: Embedder
+) -> None:
+    hybrid = Engine(replace(seed_settings, answer_scorer="hybrid"), embedder)
+    assert hybrid.scorer is not None and hybrid.abstain_threshold == pytest.approx(seed_engine.abstain_threshold)
+    assert hybrid.second_quote_margin == pytest.approx(seed_engine.second_quote_margin)  # composer units plus a weighted logit
+    for question in ("Where did Rubio arrive on Saturday?", "What is the best recipe for banana bread?"):
+        mine, composers = hybrid.ask(question), seed_engine.ask(question)
+        assert (mine.confidence, mine.abstained) == (composers.confidence, composers.abstained)
+    answer, composers = hybrid.ask("Where did Rubio arrive on Saturday?"), seed_engine.ask("Where did Rubio arrive on Saturday?")
+    assert "Israel" in answer.citations[0].quote and answer.citations[0].score != composers.citations[0].score
