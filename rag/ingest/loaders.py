@@ -9,12 +9,15 @@ import os
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rag.errors import DocumentError
+from rag.ingest import ocr
 from rag.ingest.htmltext import html_text
+from rag.ingest.pdftext import document_text, first_line
 from rag.ingest.titles import file_title, text_title, wrapped_title
 from rag.schema import Document
 
@@ -240,8 +243,22 @@ def normalise_newlines(text: str) -> str:
 
 def pdf_text(path: Path, timeout_s: float, max_chars: int) -> tuple[str, str]:
     """Extract a PDF's title and text in a child process with a time and memory limit, so a hostile file can't hang
-    the build."""
-    return _read_in_child("rag.ingest.pdftext", "PDF", path, timeout_s, max_chars)
+    the build; pages without a text layer (scans) are then read by OCR in another child, given time per page."""
+    payload = _run_child("rag.ingest.pdftext", "PDF", path, timeout_s, max_chars)
+    pages = [str(p) for p in payload["pages"]]
+    scanned = [i for i, page in enumerate(pages) if ocr.needs_ocr(page)]
+    if scanned and ocr.available():
+        limit = ocr.time_limit(len(scanned), timeout_s)
+        read = _run_child("rag.ingest.ocr", "scanned PDF", path, limit, max_chars, [str(i) for i in scanned])
+        for number, text in read["pages"].items():
+            pages[int(number)] = str(text)
+    text = normalise_newlines(document_text(pages))
+    if scanned and not text.strip():
+        if not ocr.available():
+            raise DocumentError("its pages are images of text (a scan) and OCR is not installed: "
+                                "apt install tesseract-ocr tesseract-ocr-eng, then index again")
+        raise DocumentError("its pages are images in which OCR found no text")
+    return str(payload["title"]) or first_line(text), text
 
 
 def docx_text(path: Path, timeout_s: float, max_chars: int) -> tuple[str, str]:
@@ -251,9 +268,18 @@ def docx_text(path: Path, timeout_s: float, max_chars: int) -> tuple[str, str]:
 
 def _read_in_child(module: str, kind: str, path: Path, timeout_s: float, max_chars: int) -> tuple[str, str]:
     """Run `python -m module FILE MAXMEM MAXCHARS` and take the title and text it prints as JSON."""
+    payload = _run_child(module, kind, path, timeout_s, max_chars)
+    try:
+        return str(payload["title"]), normalise_newlines(str(payload["text"]))
+    except KeyError as exc:
+        raise DocumentError(f"unreadable {kind}: the text extractor gave no usable output") from exc
+
+
+def _run_child(module: str, kind: str, path: Path, timeout_s: float, max_chars: int, more: Sequence[str] = ()) -> dict[str, Any]:
+    """Run `python -m module FILE MAXMEM MAXCHARS [MORE...]` with a time limit and take the JSON object it prints."""
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", module, str(path), str(_CHILD_MEMORY_BYTES), str(max_chars)],
+            [sys.executable, "-m", module, str(path), str(_CHILD_MEMORY_BYTES), str(max_chars), *more],
             capture_output=True,
             timeout=timeout_s,
             check=False,
@@ -265,11 +291,13 @@ def _read_in_child(module: str, kind: str, path: Path, timeout_s: float, max_cha
         raise DocumentError(f"unreadable {kind}: {last[0][:200]}")
     try:
         payload = json.loads(proc.stdout)
-        if "error" in payload:
-            raise DocumentError(str(payload["error"]))
-        return str(payload["title"]), normalise_newlines(str(payload["text"]))
-    except (ValueError, KeyError, TypeError) as exc:
+    except ValueError as exc:
         raise DocumentError(f"unreadable {kind}: the text extractor gave no usable output") from exc
+    if not isinstance(payload, dict):
+        raise DocumentError(f"unreadable {kind}: the text extractor gave no usable output")
+    if "error" in payload:
+        raise DocumentError(str(payload["error"]))
+    return payload
 
 
 def _decoded(data: bytes, encoding: str) -> str | None:

@@ -1,4 +1,6 @@
-"""Child-process entry point: print a PDF's title and text as JSON (`python -m rag.ingest.pdftext FILE MAXMEM MAXCHARS`)."""
+"""Child-process entry point: print a PDF's metadata title and its pages' text as JSON
+(`python -m rag.ingest.pdftext FILE MAXMEM MAXCHARS`); `document_text` joins the pages in the parent, after any
+page without a text layer has been read by OCR (rag/ingest/ocr.py)."""
 
 from __future__ import annotations
 
@@ -34,10 +36,21 @@ def main(path: str, max_memory: int, max_chars: int) -> None:
     title = ""
     if reader.metadata is not None and reader.metadata.title and not is_junk_title(str(reader.metadata.title)):
         title = str(reader.metadata.title)  # not "r.html" or "Microsoft Word - draft.docx": the first line is better
-    text = join_pages(without_running_lines([p.translate(LIGATURES) for p in pages]))
-    if not title:
-        title = next((line.strip() for line in text.splitlines() if line.strip()), "")[:120]
-    json.dump({"title": title, "text": text}, sys.stdout)
+    json.dump({"title": title, "pages": pages}, sys.stdout)
+
+
+def document_text(pages: list[str]) -> str:
+    """The pages as the document's text: ligatures spelled out, running headers and footers dropped, pages joined.
+
+    >>> document_text(["Report\\nThe sta\\ufb00 met.\\nPage 1", "Report\\nThey agreed.\\nPage 2"])
+    'The staff met.\\n\\nThey agreed.'
+    """
+    return join_pages(without_running_lines([p.translate(LIGATURES) for p in pages]))
+
+
+def first_line(text: str) -> str:
+    """A title for a document with none: its first non-empty line (at most 120 characters)."""
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")[:120]
 
 
 def without_running_lines(pages: list[str]) -> list[str]:

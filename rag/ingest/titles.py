@@ -61,16 +61,20 @@ def _runs_on_below(text: str, first: Span | None) -> bool:
 
 _JUNK_TITLE = re.compile(
     r"^(?:untitled(?:\s+document)?|document\d*|microsoft (?:word|powerpoint|excel) - .*"
-    r"|.*\.(?:html?|docx?|pdf|txt|md|odt|rtf|pptx?|xlsx?))$",
+    r"|.*\.(?:html?|docx?|pdf|txt|md|odt|rtf|pptx?|xlsx?)"
+    r"|about:\S*|(?:https?|file|data):\S*)$",  # a browser prints the page's address when it has no <title>
     re.I,
 )
 
 
 def is_junk_title(title: str) -> bool:
-    """True for a metadata title that names no document: a file name a printer driver or editor put there.
+    """True for a metadata title that names no document: a file name or an address a printer driver, editor or browser
+    put there.
 
     >>> is_junk_title("r.html"), is_junk_title("Microsoft Word - draft.docx"), is_junk_title("Untitled"), is_junk_title("Annual Report")
     (True, True, True, False)
+    >>> is_junk_title("about:blank"), is_junk_title("https://example.org/report?id=3"), is_junk_title("About: the harbour")
+    (True, True, False)
     """
     return bool(_JUNK_TITLE.match(title.strip()))
 

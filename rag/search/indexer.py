@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, StorageFullError
+from rag.ingest import ocr
 from rag.ingest.chunking import SPLITTER_VERSION, chunk_sentences, split_sentences
 from rag.ingest.lines import is_heading
 from rag.ingest.loaders import LoadResult, Skipped, load_folder
@@ -145,8 +146,9 @@ FAILURES = "failed.json"  # beside the generations: the sha256 of files that fai
 
 
 def _failure_key(settings: Settings) -> str:
-    """What a remembered failure depends on: the reader's version and the limits it ran under."""
-    return f"splitter {SPLITTER_VERSION}; max {settings.max_file_bytes}; timeout {settings.pdf_timeout_s}"
+    """What a remembered failure depends on: the reader's version, the limits it ran under and whether OCR could read
+    scans (a scan refused for want of Tesseract is read again once it is installed)."""
+    return f"splitter {SPLITTER_VERSION}; max {settings.max_file_bytes}; timeout {settings.pdf_timeout_s}; ocr {ocr.available()}"
 
 
 def _failures(index_dir: Path, settings: Settings) -> dict[str, str]:
