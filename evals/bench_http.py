@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +133,31 @@ def wrk_script(questions: list[dict[str, Any]]) -> str:
     )
 
 
+def after_upload(docs: Path, index: Path, work: Path, env: dict[str, str]) -> dict[str, Any]:
+    """The server's memory before and after its first upload (a small Markdown file, indexed before the reply), on
+    copies of the folder and the index, so the benchmark never writes into the user's documents."""
+    copy, copied_index = work / "upload-docs", work / "upload-index"
+    shutil.copytree(docs, copy)
+    shutil.copytree(index, copied_index)
+    served = serve(copy, copied_index, work / "upload.log", env)
+    try:
+        before = rss_mb(served.process.pid)[0]
+        boundary = "rag-bench-boundary"
+        note = "# Bench note\n\nThe benchmark uploaded this note to measure the server's memory after an upload.\n"
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bench-note.md\"\r\n"
+                f"Content-Type: text/markdown\r\n\r\n{note}\r\n--{boundary}--\r\n").encode()
+        request = urllib.request.Request(f"{served.url}/api/documents", data=body, method="POST",
+                                         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        started = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=120) as response:
+            status = response.status
+        seconds = time.perf_counter() - started
+        after, peak = rss_mb(served.process.pid)
+    finally:
+        served.stop()
+    return {"status": status, "upload_s": seconds, "rss_mb_before": before, "rss_mb_after": after, "peak_rss_mb": peak}
+
+
 def run_all(
     docs: Path,
     index: Path,
@@ -155,6 +181,8 @@ def run_all(
             peak = rss_mb(served.process.pid)
         finally:
             served.stop()
-        return {"cold_start": cold, "latency": lat, "load": rows, "server_rss_mb": peak[0], "server_peak_rss_mb": peak[1]}
+        upload = after_upload(docs, index, work, env)
+        return {"cold_start": cold, "latency": lat, "load": rows, "server_rss_mb": peak[0], "server_peak_rss_mb": peak[1],
+                "upload": upload}
     finally:
         shutil.rmtree(work, ignore_errors=True)

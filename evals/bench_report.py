@@ -50,6 +50,10 @@ def targets(r: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
         out.append(("cold start < 5 s", f"{cold['ready_s']:.2f} s", cold["ready_s"] < 5))
         peak = r["http"].get("server_peak_rss_mb")
         out.append(("server memory on the seed < 1 GB", f"{_f(peak, 0)} MB peak", peak is not None and peak < 1024))
+    upload = r.get("http", {}).get("upload")
+    if upload:
+        after = upload["rss_mb_after"]
+        out.append(("server memory after its first upload < 1 GB", f"{_f(after, 0)} MB", after < 1024))
     return out
 
 
@@ -222,6 +226,12 @@ def markdown(r: dict[str, Any]) -> str:
             [[c["runs"], c["ready_s"], c["ready_s_max"], c["rss_mb_ready"], http.get("server_rss_mb"), http.get("server_peak_rss_mb")]],
             2,
         )
+        if http.get("upload"):
+            u = http["upload"]
+            lines += ["The server's memory around its first upload (a small Markdown file, indexed before the reply; a fresh",
+                      "server on copies of the folder and the index):", ""]
+            lines += _table(["HTTP status", "upload s", "RSS before MB", "RSS after MB", "peak RSS MB"],
+                            [[u["status"], u["upload_s"], u["rss_mb_before"], u["rss_mb_after"], u["peak_rss_mb"]]], 2)
         if c.get("steps_s"):
             lines += ["Where the time goes (fresh process per run, steps in serving order, median seconds):", ""]
             lines += _table(["step", "seconds"], [[k, v] for k, v in c["steps_s"].items()], 3)

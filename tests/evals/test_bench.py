@@ -81,7 +81,14 @@ def test_cold_start_and_server_memory_are_recorded(smoke: tuple[Path, dict[str, 
     http = smoke[1]["http"]
     assert http["cold_start"]["ready_s"] > 0 and http["cold_start"]["rss_mb_ready"] > 0
     assert http["server_peak_rss_mb"] >= http["cold_start"]["rss_mb_ready"] * 0.5
-    assert {t for t, _, _ in targets(smoke[1])} >= {"cold start < 5 s", "ask p50 < 30 ms", "16 clients: zero errors"}
+    assert {t for t, _, _ in targets(smoke[1])} >= {"cold start < 5 s", "ask p50 < 30 ms", "16 clients: zero errors",
+                                                   "server memory after its first upload < 1 GB"}
+
+
+def test_memory_is_measured_after_a_real_upload_on_copies_of_the_folder(smoke: tuple[Path, dict[str, Any]]) -> None:
+    upload = smoke[1]["http"]["upload"]
+    assert upload["status"] == 201 and upload["upload_s"] > 0
+    assert upload["rss_mb_after"] > 0 and upload["peak_rss_mb"] >= upload["rss_mb_after"]
 
 
 def test_wrk_output_is_parsed_with_units_and_errors() -> None:
