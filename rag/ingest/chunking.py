@@ -30,7 +30,8 @@ MAX_SENTENCE_WORDS = 80
 # on; PDF page headers and footers, ligatures.
 # 22: a bold first table row is a header; 23: "Chair: Daniel Okafor" is no heading; 24: page furniture; 25: a header
 # block's fields; 26: a table's rows are embedded under their header row; 27: a plain-text table's too; 28: "I'm".
-SPLITTER_VERSION = 28
+# 29: a PDF table's rows with their cells and header (rag/ingest/pdftables.py); scanned pages by OCR.
+SPLITTER_VERSION = 29
 MAX_SENTENCE_CHARS = 1000
 
 

@@ -10,12 +10,14 @@ import resource
 import sys
 from collections import Counter
 
+from rag.ingest.pdftables import with_tables
 from rag.ingest.titles import is_junk_title
 
 # Typographic ligatures (U+FB00-FB06) as their letters, so "Staﬀ" is found by "staff".
 LIGATURES = str.maketrans(
     {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"}
 )
+_DIGIT = re.compile(r"\d")
 EDGE_LINES = 2  # a page header or footer is among the first or last two lines of a page
 _SENTENCE_END = (".", "!", "?", ":", "\"", "\u201d", "\u2026")
 
@@ -29,7 +31,10 @@ def main(path: str, max_memory: int, max_chars: int) -> None:
     pages: list[str] = []
     total = 0
     for page in reader.pages:
-        pages.append(page.extract_text() or "")
+        text = page.extract_text() or ""
+        # A table's rows and their cells are seen in the layout text (columns by spaces); only a page with numbers
+        # in it can hold a table, and the second extraction is skipped on the others.
+        pages.append(with_tables(text, page.extract_text(extraction_mode="layout") or "") if _DIGIT.search(text) else text)
         total += len(pages[-1])
         if total > max_chars:
             sys.exit(f"too much text (more than {max_chars:,} characters)")
