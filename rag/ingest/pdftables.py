@@ -70,10 +70,26 @@ def tables(layout: str) -> list[list[list[str]]]:
     return found
 
 
+def _shape(cell: str) -> str:
+    """A cell's shape: digits as 9, letters as a ("2024 (GBP)" -> "9999 (aaa)", "301,000" -> "999,999")."""
+    return re.sub(r"[^\W\d_]", "a", re.sub(r"\d", "9", cell))
+
+
 def _has_header(rows: list[list[str]]) -> bool:
-    """The first row names the columns: some column holds words in the first row and numbers in every row below."""
-    return any(
-        not _NUMERIC.match(rows[0][j]) and all(_NUMERIC.match(row[j]) for row in rows[1:]) for j in range(1, len(rows[0]))
+    """The first row names the columns: some column holds words in the first row and numbers in every row below, or
+    every column of numbers below has a first cell shaped like none of them (years over amounts: "2024" over "301,000").
+
+    >>> _has_header([["Item", "2023", "2024"], ["Roads", "412,000", "455,500"], ["Library", "96,300", "101,200"]])
+    True
+    >>> _has_header([["Admissions", "251,300"], ["Grants", "174,900"], ["Shop", "118,600"]])
+    False
+    """
+    first, body = rows[0], rows[1:]
+    columns = range(1, len(first))
+    if any(not _NUMERIC.match(first[j]) and all(_NUMERIC.match(row[j]) for row in body) for j in columns):
+        return True
+    return len(body) >= 2 and all(
+        all(_NUMERIC.match(row[j]) for row in body) and _shape(first[j]) not in {_shape(row[j]) for row in body} for j in columns
     )
 
 

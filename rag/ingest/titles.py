@@ -79,6 +79,19 @@ def is_junk_title(title: str) -> bool:
     return bool(_JUNK_TITLE.match(title.strip()))
 
 
+def is_opening_heading(sentence: str) -> bool:
+    """True for a document's first sentence that is a heading, whatever the metadata title says: a few words (a line
+    or a wrapped one) with no closing punctuation ("Millbrook Town Council: Capital and\\nOperating Budget 2023-2025").
+
+    >>> is_opening_heading("Millbrook Town Council: Capital and\\nOperating Budget 2023-2025")
+    True
+    >>> is_opening_heading("The council approved its budget."), is_opening_heading("Yes")
+    (False, True)
+    """
+    words = sentence.split()
+    return 0 < len(words) <= TITLE_MAX_WORDS and not sentence.rstrip().endswith((".", "!", "?", ";", ",", ":", '"', "\u201d"))
+
+
 def wrapped_title(title: str, text: str) -> str:
     """A PDF's title taken from its first line, whole when the line wraps ("... Water Quality and" / "Operations
     Report"); a first sentence of more than TITLE_MAX_WORDS words is prose, and the title stays as it was.

@@ -11,6 +11,7 @@ import numpy as np
 
 from rag.errors import IndexCorruptError, IndexMissingError
 from rag.ingest.lines import is_heading
+from rag.ingest.titles import is_opening_heading
 from rag.schema import Chunk, Document
 from rag.search import dense, store
 from rag.search.lexical import Bm25
@@ -113,9 +114,17 @@ class LoadedIndex:
         return self.is_title(sentence_id) or is_heading(self.sentence_doc(sentence_id).text, start, end)
 
     def is_title(self, sentence_id: int) -> bool:
-        """True for a document's first sentence when it is the document's title (a wrapped one too)."""
-        first = sentence_id == 0 or self.tables.sent_doc[sentence_id - 1] != self.tables.sent_doc[sentence_id]
-        return first and " ".join(self.sentence_text(sentence_id).split()) == self.sentence_doc(sentence_id).title
+        """True for a document's first sentence when it is the document's title (a wrapped one too), or, in a PDF,
+        a heading of its own over more text: its first line can differ from the title in its metadata."""
+        t = self.tables
+        first = sentence_id == 0 or t.sent_doc[sentence_id - 1] != t.sent_doc[sentence_id]
+        if not first:
+            return False
+        text, doc = self.sentence_text(sentence_id), self.sentence_doc(sentence_id)
+        if " ".join(text.split()) == doc.title:
+            return True
+        more = sentence_id + 1 < len(t.sent_doc) and t.sent_doc[sentence_id + 1] == t.sent_doc[sentence_id]
+        return doc.doc_id.lower().endswith(".pdf") and more and is_opening_heading(text)
 
 
 def _check_offsets(documents: dict[str, Document], tables: store.Tables, path: Path, hint: str) -> None:

@@ -242,3 +242,13 @@ def test_several_files_are_uploaded_at_once_each_with_its_outcome(live: LiveServ
     ask(page, "When does the staff gym open?", 0)
     expect(page.locator(".turn").nth(0).locator(".answer-text")).to_contain_text("6:30 am")
     page.close()
+
+
+@pytest.mark.parametrize("width", [1300, 1024, 390])
+def test_the_upload_controls_stay_inside_their_box(live: LiveServer, browser: Browser, width: int) -> None:
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(live.url + "/")
+    form, button = page.locator("#upload-form").bounding_box(), page.locator("#upload-button").bounding_box()
+    assert form is not None and button is not None
+    assert button["x"] >= form["x"] and button["x"] + button["width"] <= form["x"] + form["width"] + 0.5
+    page.close()
