@@ -131,11 +131,12 @@ class Engine:
         ranked = candidates(index, hits[: cfg.top_k], qvec, info)  # the answer never depends on how many passages are shown
         evidence = question_features(ranked, info, index) if ranked else None
         conf = confidence(evidence, cfg.relevance_floor) if evidence is not None else 0.0
-        if self.scorer is not None and evidence is not None and cfg.answer_scorer == "hybrid":  # both rank, the composer judges
-            ranked, _ = blend(index, ranked, searched, self.scorer, cfg.scorer_candidates or HYBRID_CANDIDATES)
-        elif self.scorer is not None and evidence is not None:  # the model ranks and judges; an off-topic question stays out
-            ranked, scores = rerank(index, ranked, searched, self.scorer, cfg.scorer_candidates or LEARNED_CANDIDATES)
-            conf = scores.answerable() if on_topic(evidence, cfg.relevance_floor) else min(conf, scores.answerable())
+        if self.scorer is not None and evidence is not None:
+            if cfg.answer_scorer == "hybrid":  # both rank, the composer judges
+                ranked, _ = blend(index, ranked, searched, self.scorer, cfg.scorer_candidates or HYBRID_CANDIDATES)
+            else:  # the model ranks and judges; an off-topic question stays out
+                ranked, scores = rerank(index, ranked, searched, self.scorer, cfg.scorer_candidates or LEARNED_CANDIDATES)
+                conf = scores.answerable() if on_topic(evidence, cfg.relevance_floor) else min(conf, scores.answerable())
         abstained = conf < self.abstain_threshold
         whole_list = asks_for_several(searched)
         text, citations = ("", ()) if abstained else compose(index, ranked, cfg.max_answer_words, self.second_quote_margin, whole_list)
@@ -145,7 +146,6 @@ class Engine:
         stages = ("rewrite", "embed", "retrieve", "compose")
         timings = {name: (marks[i + 1] - marks[i]) * 1000 for i, name in enumerate(stages)} | {"total": (t4 - t0) * 1000}
         return Answer(question, ABSTAIN_TEXT if abstained else text, abstained, citations, passages, searched, conf, timings)
-
 
     def search(self, query: str, k: int | None = None) -> tuple[Passage, ...]:
         """The `k` passages hybrid retrieval ranks first for a query (no answer is composed)."""

@@ -20,7 +20,7 @@ import numpy as np
 
 from rag.answer.composer import candidates, confidence, question_features
 from rag.answer.features import question_info
-from rag.answer.learned import HYBRID_CANDIDATES, HYBRID_WEIGHT, MANIFEST, AnswerScorer, candidate_context
+from rag.answer.learned import HYBRID_CANDIDATES, HYBRID_WEIGHT, MANIFEST, AnswerScorer, score_candidates
 from rag.engine import Engine
 from rag.search.retrieval import retrieve
 from rag.settings import Settings
@@ -40,12 +40,11 @@ def read_question(engine: Engine, scorer: AnswerScorer, question: dict[str, Any]
     ranked = candidates(index, retrieve(index, qvec, q, s.top_k, s.candidates, s.fusion)[: s.top_k], qvec, info)
     if not ranked:
         return None
-    top = [c.sentence_id for c in ranked[:DEPTH]]
-    scores = scorer.score(q, [index.sentence_text(i) for i in top], [candidate_context(index, i) for i in top])
+    scores = score_candidates(index, ranked[:DEPTH], q, scorer)
     golds = [a.lower() for a in question["answers"] if a]
     return {"conf": confidence(question_features(ranked, info, index), s.relevance_floor), "answerable_p": scores.answerable(),
             "composer": [c.score for c in ranked[:DEPTH]], "logits": scores.logits.tolist(),
-            "holds": [any(g in index.sentence_text(i).lower() for g in golds) for i in top]}
+            "holds": [any(g in index.sentence_text(c.sentence_id).lower() for g in golds) for c in ranked[:DEPTH]]}
 
 
 def top1(rows: list[dict[str, Any]], weight: float, depth: int = DEPTH) -> float:

@@ -145,13 +145,18 @@ def default_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "models" / "answer-scorer"
 
 
+def score_candidates(index: Any, top: list[Candidate], question: str, scorer: AnswerScorer) -> Scores:
+    """The model's scores of candidates, each read with the sentence before it."""
+    sids = [c.sentence_id for c in top]
+    return scorer.score(question, [index.sentence_text(s) for s in sids], [candidate_context(index, s) for s in sids])
+
+
 def rerank(
     index: Any, ranked: list[Candidate], question: str, scorer: AnswerScorer, depth: int = MAX_CANDIDATES
 ) -> tuple[list[Candidate], Scores]:
     """The composer's first `depth` candidates, re-ordered by the model (its logit becomes the score)."""
     top = ranked[: min(depth, MAX_CANDIDATES)]
-    sids = [c.sentence_id for c in top]
-    scores = scorer.score(question, [index.sentence_text(s) for s in sids], [candidate_context(index, s) for s in sids])
+    scores = score_candidates(index, top, question, scorer)
     order = np.argsort(-scores.logits, kind="stable")
     return [replace(top[i], score=float(scores.logits[i])) for i in order], scores
 
@@ -169,8 +174,7 @@ def blend(
 ) -> tuple[list[Candidate], Scores]:
     """The composer's first `depth` candidates, re-ordered by the composer's score plus `weight` times the model's logit."""
     top = ranked[: min(depth, MAX_CANDIDATES)]
-    sids = [c.sentence_id for c in top]
-    scores = scorer.score(question, [index.sentence_text(s) for s in sids], [candidate_context(index, s) for s in sids])
+    scores = score_candidates(index, top, question, scorer)
     mixed = np.array([c.score for c in top], dtype=np.float32) + weight * scores.logits
     order = np.argsort(-mixed, kind="stable")
     return [replace(top[i], score=float(mixed[i])) for i in order], scores

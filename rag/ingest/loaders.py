@@ -247,14 +247,15 @@ def pdf_text(path: Path, timeout_s: float, max_chars: int) -> tuple[str, str]:
     payload = _run_child("rag.ingest.pdftext", "PDF", path, timeout_s, max_chars)
     pages = [str(p) for p in payload["pages"]]
     scanned = [i for i, page in enumerate(pages) if ocr.needs_ocr(page)]
-    if scanned and ocr.available():
+    can_read = bool(scanned) and ocr.available()
+    if can_read:
         limit = ocr.time_limit(len(scanned), timeout_s)
         read = _run_child("rag.ingest.ocr", "scanned PDF", path, limit, max_chars, [str(i) for i in scanned])
         for number, text in read["pages"].items():
             pages[int(number)] = str(text)
     text = normalise_newlines(document_text(pages))
     if scanned and not text.strip():
-        if not ocr.available():
+        if not can_read:
             raise DocumentError("its pages are images of text (a scan) and OCR is not installed: "
                                 "apt install tesseract-ocr tesseract-ocr-eng, then index again")
         raise DocumentError("its pages are images in which OCR found no text")
