@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import replace
+from functools import cached_property
 from typing import Any
 
 from rag.answer.composer import ABSTAIN_TEXT, candidates, confidence, on_topic, question_features
@@ -20,18 +22,20 @@ from rag.answer.learned import (
     rerank,
 )
 from rag.answer.quotes import compose
-from rag.errors import ConfigError
-from rag.schema import Answer, Passage
+from rag.errors import ConfigError, RagError
+from rag.ingest.pageview import PageViews, is_pdf
+from rag.schema import Answer, Citation, Passage
 from rag.search import store
 from rag.search.embedder import Embedder
 from rag.search.index import LoadedIndex
-from rag.search.indexer import BuildReport, Progress, build_index, is_stale
+from rag.search.indexer import BuildReport, Progress, build_index, is_stale, ocr_folder
 from rag.search.retrieval import Hit, retrieve
 from rag.settings import Settings
 
 NO_DOCUMENTS_TEXT = "There are no documents yet: add some (upload them on the page, or put them in the documents folder)."
 COMPOSER_THRESHOLD = 0.54  # the composer's confidence threshold, chosen with evals/fit.py (evals/README.md)
 COMPOSER_SECOND_MARGIN = 3.0  # composer score units, measured in evals/README.md
+PLACE_TIMEOUT_S = 10.0  # finding a PDF quote's page and boxes takes 0.1-1 s; a file that takes longer gets none
 
 
 class Engine:
@@ -48,6 +52,11 @@ class Engine:
             self.scorer = AnswerScorer(settings.scorer_dir or default_dir(), threads=settings.threads)
         self._index: LoadedIndex | None = None
         self._lock = threading.Lock()
+
+    @cached_property
+    def pages(self) -> PageViews:
+        """The PDFs' page views: where quotes lie on their pages, and the pages as pictures."""
+        return PageViews(self.settings.docs_dir, self.settings.pdf_timeout_s, ocr_folder(self.settings))
 
     @property
     def abstain_threshold(self) -> float:
@@ -140,12 +149,28 @@ class Engine:
         abstained = conf < self.abstain_threshold
         whole_list = asks_for_several(searched)
         text, citations = ("", ()) if abstained else compose(index, ranked, cfg.max_answer_words, self.second_quote_margin, whole_list)
+        citations = self._placed(index, citations)
         passages = tuple(_passage(index, h) for h in hits[:k])
         t4 = time.perf_counter()
         marks = (t0, t1, t2, t3, t4)
         stages = ("rewrite", "embed", "retrieve", "compose")
         timings = {name: (marks[i + 1] - marks[i]) * 1000 for i, name in enumerate(stages)} | {"total": (t4 - t0) * 1000}
         return Answer(question, ABSTAIN_TEXT if abstained else text, abstained, citations, passages, searched, conf, timings)
+
+    def _placed(self, index: LoadedIndex, citations: tuple[Citation, ...]) -> tuple[Citation, ...]:
+        """The citations, a PDF's with the page and boxes of its quote; an unplaceable quote keeps none (the answer
+        never waits longer than PLACE_TIMEOUT_S on a file)."""
+        out = list(citations)
+        for doc_id in {c.doc_id for c in citations if is_pdf(c.doc_id)}:
+            mine = [i for i, c in enumerate(out) if c.doc_id == doc_id]
+            try:
+                layout = self.pages.layout(index.documents[doc_id], [(out[i].start, out[i].end) for i in mine], PLACE_TIMEOUT_S)
+            except RagError:
+                continue  # the file changed or can't be read now: the quote still stands, without its page
+            for i, place in zip(mine, layout.places, strict=True):
+                if place is not None:
+                    out[i] = replace(out[i], page=place.page, boxes=place.boxes)
+        return tuple(out)
 
     def search(self, query: str, k: int | None = None) -> tuple[Passage, ...]:
         """The `k` passages hybrid retrieval ranks first for a query (no answer is composed)."""

@@ -50,7 +50,8 @@ class Passage:
 
 @dataclass(frozen=True)
 class Citation:
-    """A verbatim quote: `document.text[start:end] == quote`."""
+    """A verbatim quote: `document.text[start:end] == quote`; a PDF's quote also has its `page` (1-based) and
+    `boxes`, its rectangles on that page, one per line, in PDF points from the page's bottom left: [x0, y0, x1, y1]."""
 
     n: int
     doc_id: str
@@ -59,6 +60,8 @@ class Citation:
     start: int
     end: int
     score: float
+    page: int | None = None
+    boxes: tuple[tuple[float, float, float, float], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of the HTTP API."""

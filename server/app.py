@@ -18,8 +18,9 @@ from fastapi.templating import Jinja2Templates
 
 from rag.engine import Engine
 from rag.errors import RagError
+from rag.ingest.pageview import is_pdf
 from rag.settings import Settings
-from server import errors, openai_api, watch
+from server import errors, openai_api, pages, watch
 from server.api import lookup, router
 from server.middleware import GuardMiddleware
 from server.reading import blocks
@@ -70,6 +71,7 @@ def create_app(settings: Settings, engine: Engine | None = None, warm_up: bool =
     )
     app.state.rag = state
     errors.install(app, settings)
+    app.include_router(pages.router)  # before the API's /api/documents/{doc_id:path}, which would take its paths
     app.include_router(router)
     app.include_router(openai_api.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -96,7 +98,7 @@ def _pages(app: FastAPI, settings: Settings) -> None:
         except (RagError, NotReadyError) as exc:
             status = errors.status_for(exc)
             return page(request, "missing.html", status, status_code=status, message=errors.redact(str(exc), settings))
-        return page(request, "document.html", doc=doc, blocks=blocks(doc.text))
+        return page(request, "document.html", doc=doc, blocks=blocks(doc.text), pdf=is_pdf(doc.doc_id))
 
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
     def api_docs(request: Request) -> Response:

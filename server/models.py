@@ -84,6 +84,9 @@ class CitationOut(BaseModel):
     start: int
     end: int
     score: float
+    page: int | None = Field(None, description="a PDF's quote: the page it is on (1-based)")
+    boxes: list[list[float]] = Field(default_factory=list, description="a PDF's quote: its rectangles on the page, one "
+                                     "per line, [x0, y0, x1, y1] in PDF points from the page's bottom left")
 
 
 class PassageOut(BaseModel):
@@ -127,6 +130,20 @@ class DocumentDetail(DocumentSummary):
 
     sha256: str
     text: str
+
+
+class PlaceOut(BaseModel):
+    """Where a quote lies in a PDF: its page (1-based) and its rectangles on it, one per line, in PDF points."""
+
+    page: int
+    boxes: list[list[float]]
+
+
+class PagesOut(BaseModel):
+    """A PDF's pages, each [width, height] in points, and the place of the span asked about (null: not found)."""
+
+    sizes: list[list[float]]
+    quote: PlaceOut | None = None
 
 
 class JobOut(BaseModel):

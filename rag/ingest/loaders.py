@@ -56,7 +56,7 @@ class LoadResult:
 
 def load_folder(
     docs_dir: Path, max_bytes: int, pdf_timeout_s: float = 30.0, known: Mapping[str, Document] | None = None,
-    failed: Mapping[str, str] | None = None,
+    failed: Mapping[str, str] | None = None, ocr_cache: Path | None = None,
 ) -> LoadResult:
     """Load every supported file under `docs_dir`; unreadable files are skipped with a reason.
 
@@ -64,6 +64,7 @@ def load_folder(
     so one text is never cited twice. `known` holds documents read before (by the index): a file whose bytes are the
     same is not parsed again, so a rebuild after one upload doesn't re-read every PDF. `failed` maps the sha256 of
     files that failed to parse before to their reason: they are skipped again without a parse until they change.
+    `ocr_cache` is a folder keeping what OCR read of each scanned PDF, by its sha256 (see `pdf_text`).
     """
     root = docs_dir.resolve()
     if not root.is_dir():
@@ -77,7 +78,7 @@ def load_folder(
             skipped.append(Skipped(rel, problem))
             continue
         try:
-            doc = load_file(root / rel, rel, max_bytes, pdf_timeout_s, (known or {}).get(rel), failed)
+            doc = load_file(root / rel, rel, max_bytes, pdf_timeout_s, (known or {}).get(rel), failed, ocr_cache)
         except ParseError as exc:
             skipped.append(Skipped(rel, str(exc), exc.sha256))
             continue
@@ -146,7 +147,7 @@ def _problem(root: Path, path: Path, name: str) -> str:
 
 def load_file(
     path: Path, doc_id: str, max_bytes: int, pdf_timeout_s: float = 30.0, known: Document | None = None,
-    failed: Mapping[str, str] | None = None,
+    failed: Mapping[str, str] | None = None, ocr_cache: Path | None = None,
 ) -> Document:
     """Read one file into a Document, or raise DocumentError with the reason (ParseError when its contents are at
     fault); `known` is returned when its bytes are the same, and bytes named in `failed` fail again unparsed."""
@@ -170,18 +171,20 @@ def load_file(
     if failed and sha256 in failed:
         raise ParseError(failed[sha256], sha256)
     try:
-        return _parse(path, doc_id, data, sha256, size, max_bytes, pdf_timeout_s)
+        return _parse(path, doc_id, data, sha256, size, max_bytes, pdf_timeout_s, ocr_cache)
     except ParseError:
         raise
     except DocumentError as exc:
         raise ParseError(str(exc), sha256) from exc
 
 
-def _parse(path: Path, doc_id: str, data: bytes, sha256: str, size: int, max_bytes: int, pdf_timeout_s: float) -> Document:
+def _parse(
+    path: Path, doc_id: str, data: bytes, sha256: str, size: int, max_bytes: int, pdf_timeout_s: float, ocr_cache: Path | None
+) -> Document:
     """Turn a file's bytes into a Document by its type."""
     suffix = path.suffix.lower()
     if suffix in PDF_SUFFIXES:
-        title, text = pdf_text(path, pdf_timeout_s, max_bytes)
+        title, text = pdf_text(path, pdf_timeout_s, max_bytes, ocr.cache_file(ocr_cache, sha256) if ocr_cache else None)
         title = wrapped_title(title, text)
     elif suffix in HTML_SUFFIXES:
         title, text = html_text(decode_text(data))
@@ -241,18 +244,22 @@ def normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def pdf_text(path: Path, timeout_s: float, max_chars: int) -> tuple[str, str]:
+def pdf_text(path: Path, timeout_s: float, max_chars: int, ocr_cache: Path | None = None) -> tuple[str, str]:
     """Extract a PDF's title and text in a child process with a time and memory limit, so a hostile file can't hang
-    the build; pages without a text layer (scans) are then read by OCR in another child, given time per page."""
-    payload = _run_child("rag.ingest.pdftext", "PDF", path, timeout_s, max_chars)
+    the build; pages without a text layer (scans) are then read by OCR in another child, given time per page, or
+    taken from `ocr_cache` (a file: what OCR read of these bytes before, written after each reading)."""
+    payload = run_child("rag.ingest.pdftext", "PDF", path, timeout_s, max_chars)
     pages = [str(p) for p in payload["pages"]]
     scanned = [i for i, page in enumerate(pages) if ocr.needs_ocr(page)]
-    can_read = bool(scanned) and ocr.available()
-    if can_read:
+    read = ocr.cached(ocr_cache, scanned) if ocr_cache and scanned else None
+    can_read = bool(scanned) and (read is not None or ocr.available())
+    if can_read and read is None:
         limit = ocr.time_limit(len(scanned), timeout_s)
-        read = _run_child("rag.ingest.ocr", "scanned PDF", path, limit, max_chars, [str(i) for i in scanned])
-        for number, text in read["pages"].items():
-            pages[int(number)] = str(text)
+        read = run_child("rag.ingest.ocr", "scanned PDF", path, limit, max_chars, [str(i) for i in scanned])
+        if ocr_cache:
+            ocr.keep(ocr_cache, read)
+    for number, page in (read or {}).get("pages", {}).items():
+        pages[int(number)] = str(page["text"])
     text = normalise_newlines(document_text(pages))
     if scanned and not text.strip():
         if not can_read:
@@ -269,18 +276,21 @@ def docx_text(path: Path, timeout_s: float, max_chars: int) -> tuple[str, str]:
 
 def _read_in_child(module: str, kind: str, path: Path, timeout_s: float, max_chars: int) -> tuple[str, str]:
     """Run `python -m module FILE MAXMEM MAXCHARS` and take the title and text it prints as JSON."""
-    payload = _run_child(module, kind, path, timeout_s, max_chars)
+    payload = run_child(module, kind, path, timeout_s, max_chars)
     try:
         return str(payload["title"]), normalise_newlines(str(payload["text"]))
     except KeyError as exc:
         raise DocumentError(f"unreadable {kind}: the text extractor gave no usable output") from exc
 
 
-def _run_child(module: str, kind: str, path: Path, timeout_s: float, max_chars: int, more: Sequence[str] = ()) -> dict[str, Any]:
+def run_child(
+    module: str, kind: str, path: Path, timeout_s: float, max_chars: int, more: Sequence[str] = (), stdin: bytes = b""
+) -> dict[str, Any]:
     """Run `python -m module FILE MAXMEM MAXCHARS [MORE...]` with a time limit and take the JSON object it prints."""
     try:
         proc = subprocess.run(
             [sys.executable, "-m", module, str(path), str(_CHILD_MEMORY_BYTES), str(max_chars), *more],
+            input=stdin,
             capture_output=True,
             timeout=timeout_s,
             check=False,

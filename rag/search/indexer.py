@@ -26,6 +26,7 @@ from rag.schema import Document
 from rag.search import dense, store
 from rag.search.embedder import Embedder
 from rag.search.lexical import Bm25, idf_table
+from rag.search.onnx_embed import default_cache_dir
 from rag.settings import Settings
 
 
@@ -96,7 +97,7 @@ def build_index(
         old = _old_store(previous[1], index_dir) if previous else None
         known = old[0] if old else {}  # unchanged files are not parsed again
         failed = _failures(index_dir, settings)  # nor are files that failed to parse, until they change
-        loaded = load_folder(settings.docs_dir, settings.max_file_bytes, settings.pdf_timeout_s, known, failed)
+        loaded = load_folder(settings.docs_dir, settings.max_file_bytes, settings.pdf_timeout_s, known, failed, ocr_folder(settings))
         _remember_failures(index_dir, settings, loaded, failed)
         for skip in loaded.skipped:
             say(f"skipped {skip.path}: {skip.reason}")
@@ -138,7 +139,8 @@ def is_stale(settings: Settings) -> bool:
         return True
     old = _old_store(gen, settings.index_dir) if manifest.get("chunking") == chunking_params(settings) else None
     failed = _failures(settings.index_dir, settings)
-    loaded = load_folder(settings.docs_dir, settings.max_file_bytes, settings.pdf_timeout_s, old[0] if old else {}, failed)
+    loaded = load_folder(settings.docs_dir, settings.max_file_bytes, settings.pdf_timeout_s, old[0] if old else {}, failed,
+                         ocr_folder(settings))
     return not _unchanged(manifest, loaded, settings)
 
 
@@ -247,9 +249,14 @@ def _old_parts(old: tuple[dict[str, Document], store.Tables], gen: Path) -> dict
     return out
 
 
+def ocr_folder(settings: Settings) -> Path:
+    """The cache folder where what OCR read of scanned PDFs is kept (with the model exports)."""
+    return settings.cache_dir or default_cache_dir()
+
+
 def embedding_work(settings: Settings) -> tuple[list[str], int, int, int]:
     """What a build from scratch embeds: (texts, documents, chunks, sentences). For benchmarks against the raw encode."""
-    loaded = load_folder(settings.docs_dir, settings.max_file_bytes, settings.pdf_timeout_s)
+    loaded = load_folder(settings.docs_dir, settings.max_file_bytes, settings.pdf_timeout_s, ocr_cache=ocr_folder(settings))
     parts, _ = _split_documents(loaded, {}, settings)
     return _texts(parts), len(parts), sum(len(p.chunks) for p in parts), sum(len(p.sentences) for p in parts)
 

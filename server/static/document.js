@@ -9,7 +9,7 @@
   let marks = [];
   // The "Show it" note is for when the quote is out of sight: it hides while the quote is on screen.
   const sight = new IntersectionObserver((entries) => {
-    bar.hidden = entries.some((entry) => entry.isIntersecting);
+    bar.hidden = root.hidden || entries.some((entry) => entry.isIntersecting);  // hidden: a PDF shows its pages
   });
 
   // Code points in a string (JavaScript strings count astral characters twice).

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from rag.engine import Engine
 from rag.errors import DocumentError
@@ -15,33 +13,17 @@ from rag.ingest.loaders import pdf_text
 from rag.search.embedder import Embedder
 from rag.settings import Settings
 from tests.pdfmake import paged_pdf
+from tests.pdfprint import SCANNED, print_scan
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-CHROMIUM = ["--headless", "--no-sandbox", "--disable-gpu"]
-SCANNED = ("<h1>Harbour Report</h1><p>The Kestrel lighthouse was automated in 1987 after a storm damaged the keeper's "
-           "cottage.</p><p>Visitors may climb the tower on Saturdays between April and September.</p>")
 TYPED = "<h1>Ferry timetable</h1><p>The island ferry leaves the harbour at 7:15 every weekday morning.</p>"
-
-
-def print_pdf(target: Path, typed_html: str, scanned_html: str) -> Path:
-    """A PDF whose first page holds typed text (a text layer) and whose last holds only a picture of text (a scan)."""
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM)
-        page = browser.new_page(viewport={"width": 900, "height": 500})
-        page.set_content(f"<body style='font:22px serif;padding:30px'>{scanned_html}</body>")
-        picture = base64.b64encode(page.screenshot()).decode()
-        typed = f"<div style='page-break-after:always'>{typed_html}</div>" if typed_html else ""
-        page.set_content(f"<body style='margin:0'>{typed}<img style='width:100%' src='data:image/png;base64,{picture}'></body>")
-        page.pdf(path=str(target))
-        browser.close()
-    return target
 
 
 @pytest.fixture(scope="module")
 def scans(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("scans")
-    print_pdf(folder / "scan.pdf", "", SCANNED)
-    print_pdf(folder / "mixed.pdf", TYPED, SCANNED)
+    print_scan(folder / "scan.pdf", "", SCANNED)
+    print_scan(folder / "mixed.pdf", TYPED, SCANNED)
     return folder
 
 
@@ -80,3 +62,14 @@ def test_a_pdf_of_hundreds_of_blank_pages_is_refused_without_reading_each_by_ocr
     path.write_bytes(paged_pdf([[] for _ in range(300)]))
     with pytest.raises(DocumentError, match="OCR found no text"):
         pdf_text(path, 30.0, 1_000_000)
+
+
+def test_what_ocr_read_is_kept_by_the_files_sha256_and_not_read_again(scans: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "scan-ocr.json"
+    _, first = pdf_text(scans / "scan.pdf", 30.0, 1_000_000, cache)
+    assert "Kestrel" in first and cache.exists()
+    monkeypatch.setenv("PATH", "/nonexistent")  # no Tesseract now: the text can only come from the cache
+    assert pdf_text(scans / "scan.pdf", 30.0, 1_000_000, cache)[1] == first
+    cache.write_text("{not json", encoding="utf-8")  # a damaged cache is read again, never trusted
+    with pytest.raises(DocumentError, match="apt install tesseract-ocr"):
+        pdf_text(scans / "scan.pdf", 30.0, 1_000_000, cache)
