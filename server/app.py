@@ -20,7 +20,7 @@ from rag.engine import Engine
 from rag.errors import RagError
 from rag.ingest.pageview import is_pdf
 from rag.settings import Settings
-from server import errors, openai_api, pages, watch
+from server import errors, openai_api, pdf_pages, watch
 from server.api import lookup, router
 from server.middleware import GuardMiddleware
 from server.reading import blocks
@@ -71,7 +71,7 @@ def create_app(settings: Settings, engine: Engine | None = None, warm_up: bool =
     )
     app.state.rag = state
     errors.install(app, settings)
-    app.include_router(pages.router)  # before the API's /api/documents/{doc_id:path}, which would take its paths
+    app.include_router(pdf_pages.router)  # before the API's /api/documents/{doc_id:path}, which would take its paths
     app.include_router(router)
     app.include_router(openai_api.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

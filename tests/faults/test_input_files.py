@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import random
@@ -16,8 +17,11 @@ from docxmake import handbook_docx  # the Word file writer of tests/
 from pdfmake import simple_pdf  # the hand-made PDF writer of tests/
 
 from rag.engine import Engine
+from rag.errors import DocumentError
 from rag.ingest.chunking import chunk_sentences, split_sentences
 from rag.ingest.loaders import LoadResult, load_file, load_folder
+from rag.ingest.pageview import PageViews
+from rag.schema import Document
 from rag.search.embedder import Embedder
 from rag.search.indexer import build_index
 from rag.settings import Settings
@@ -178,6 +182,25 @@ def test_hostile_pdfs_are_skipped_within_the_time_and_memory_limits_and_the_buil
     assert "cyclic.pdf" in skipped or "Loop" in texts.get("cyclic.pdf", "")
     assert elapsed < 8 * 4.0 + 10, elapsed
     print(skipped)
+
+
+@pytest.mark.slow
+def test_hostile_pdfs_are_drawn_and_searched_for_quotes_within_the_limits_or_refused(tmp_path: Path) -> None:
+    """The page view reads a PDF again (PDFium, not pypdf): each hostile file is drawn or refused, in bounded time."""
+    files = {"truncated.pdf": simple_pdf(["Cut short"])[:120], "cyclic.pdf": _cyclic_pages_pdf(),
+             "garbage.pdf": b"%PDF-1.7\n" + bytes(random.Random(3).randrange(256) for _ in range(4000)),
+             "slow.pdf": _slow_pdf(400_000), "bomb.pdf": _bomb_pdf(400), "multibomb.pdf": _bomb_pdf(60, repeats=24)}
+    views = PageViews(tmp_path, timeout_s=4.0)
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+        doc = Document(name, name, "Cut short Loop x", hashlib.sha256(data).hexdigest(), len(data))
+        started = time.monotonic()
+        for work in ("png", "layout"):
+            try:
+                views.png(doc, 1, 3.0) if work == "png" else views.layout(doc, [(0, 9)])
+            except DocumentError as exc:
+                assert "PDF" in str(exc) or "page" in str(exc), (name, work, exc)
+        assert time.monotonic() - started < 2 * 4.0 + 4, name
 
 
 @pytest.mark.timeout(60)
