@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import cached_property
 from typing import Any
@@ -104,10 +104,10 @@ class Engine:
         """True when the documents folder or the settings changed since the index on disk was built."""
         return is_stale(self.settings)
 
-    def build(self, force: bool = False, progress: Progress | None = None) -> BuildReport:
-        """Bring the index up to date with the documents folder, then serve the new generation (`progress`: see
-        `build_index`)."""
-        report = build_index(self.settings, self.embedder, force=force, progress=progress)
+    def build(self, force: bool = False, progress: Progress | None = None, log: Callable[[str], None] | None = None) -> BuildReport:
+        """Bring the index up to date with the documents folder, then serve the new generation (`progress` and `log`:
+        see `build_index`)."""
+        report = build_index(self.settings, self.embedder, force=force, log=log, progress=progress)
         self.reload()
         return report
 

@@ -32,6 +32,7 @@ class Job:
     done: int = 0
     total: int = 0
     message: str = ""
+    stage: str = ""  # what the build is doing now, when it is slow: "scan.pdf: OCR read page 3 of 40"
     generation: str | None = None
     created: float = field(default_factory=time.time)
     cancel: threading.Event = field(default_factory=threading.Event, repr=False)
@@ -39,7 +40,7 @@ class Job:
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of `GET /api/jobs/{id}`."""
         return {"id": self.id, "files": list(self.files), "status": self.status, "done": self.done, "total": self.total,
-                "message": self.message, "generation": self.generation}
+                "message": self.message, "stage": self.stage, "generation": self.generation}
 
 
 class Jobs:
@@ -124,11 +125,16 @@ class Jobs:
             if job.cancel.is_set():
                 raise BuildCancelledError("the build was cancelled")
 
+        def say(line: str) -> None:
+            job.stage = line
+            if job.cancel.is_set():  # a long OCR reading stops at once, not at the embedding
+                raise BuildCancelledError("the build was cancelled")
+
         try:
             with self._lock:
                 if job.cancel.is_set():
                     raise BuildCancelledError("the build was cancelled")
-                report = self._build(progress=progress)
+                report = self._build(progress=progress, log=say)
         except BuildCancelledError:
             with self._guard:
                 self._roll_back(job, "cancelled; the files were removed and the index is as it was")

@@ -155,6 +155,7 @@ class JobOut(BaseModel):
     done: int = Field(description="texts embedded so far")
     total: int = Field(description="texts to embed (0 until the build has read the files)")
     message: str = Field(description="why files were not indexed, or why the job stopped")
+    stage: str = Field("", description="what the build is doing now when it is slow, e.g. reading a scan by OCR")
     generation: str | None
 
 

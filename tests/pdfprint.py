@@ -33,15 +33,19 @@ def print_pdf(target: Path, html: str) -> Path:
     return target
 
 
-def print_scan(target: Path, typed_html: str, scanned_html: str) -> Path:
-    """A PDF whose first page holds typed text (a text layer) and whose last holds only a picture of text (a scan)."""
+def print_scan(target: Path, typed_html: str, *scanned_html: str) -> Path:
+    """A PDF whose first page holds typed text (a text layer) and whose last pages hold only pictures of text (a scan),
+    one page for each of `scanned_html`."""
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM)
         page = browser.new_page(viewport={"width": 900, "height": 500})
-        page.set_content(f"<body style='font:22px serif;padding:30px'>{scanned_html}</body>")
-        picture = base64.b64encode(page.screenshot()).decode()
+        images = []
+        for html in scanned_html:
+            page.set_content(f"<body style='font:22px serif;padding:30px'>{html}</body>")
+            images.append(f"<img style='width:100%' src='data:image/png;base64,{base64.b64encode(page.screenshot()).decode()}'>")
         typed = f"<div style='page-break-after:always'>{typed_html}</div>" if typed_html else ""
-        page.set_content(f"<body style='margin:0'>{typed}<img style='width:100%' src='data:image/png;base64,{picture}'></body>")
+        scans = "<div style='page-break-after:always'></div>".join(images)
+        page.set_content(f"<body style='margin:0'>{typed}{scans}</body>")
         page.pdf(path=str(target))
         browser.close()
     return target

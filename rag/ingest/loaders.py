@@ -4,29 +4,26 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import json
 import os
 import stat
-import subprocess
-import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from rag.errors import DocumentError
 from rag.ingest import ocr
+from rag.ingest.child import run_child
 from rag.ingest.htmltext import html_text
 from rag.ingest.pdftext import document_text, first_line
 from rag.ingest.titles import file_title, text_title, wrapped_title
 from rag.schema import Document
 
+Say = Callable[[str], None]  # hears a line on how far a long reading is
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 PDF_SUFFIXES = frozenset({".pdf"})
 DOCX_SUFFIXES = frozenset({".docx"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | DOCX_SUFFIXES
-_CHILD_MEMORY_BYTES = 1024 * 1024 * 1024  # a PDF or Word file is read in a child process this big at most
 
 
 @dataclass(frozen=True)
@@ -56,7 +53,7 @@ class LoadResult:
 
 def load_folder(
     docs_dir: Path, max_bytes: int, pdf_timeout_s: float = 30.0, known: Mapping[str, Document] | None = None,
-    failed: Mapping[str, str] | None = None, ocr_cache: Path | None = None,
+    failed: Mapping[str, str] | None = None, ocr_cache: Path | None = None, say: Say | None = None,
 ) -> LoadResult:
     """Load every supported file under `docs_dir`; unreadable files are skipped with a reason.
 
@@ -64,7 +61,8 @@ def load_folder(
     so one text is never cited twice. `known` holds documents read before (by the index): a file whose bytes are the
     same is not parsed again, so a rebuild after one upload doesn't re-read every PDF. `failed` maps the sha256 of
     files that failed to parse before to their reason: they are skipped again without a parse until they change.
-    `ocr_cache` is a folder keeping what OCR read of each scanned PDF, by its sha256 (see `pdf_text`).
+    `ocr_cache` is a folder keeping what OCR read of each scanned PDF, by its sha256 (see `pdf_text`); `say` hears
+    how far a long reading is (OCR of a scan, page by page) and may raise BuildCancelledError to stop it.
     """
     root = docs_dir.resolve()
     if not root.is_dir():
@@ -78,7 +76,7 @@ def load_folder(
             skipped.append(Skipped(rel, problem))
             continue
         try:
-            doc = load_file(root / rel, rel, max_bytes, pdf_timeout_s, (known or {}).get(rel), failed, ocr_cache)
+            doc = load_file(root / rel, rel, max_bytes, pdf_timeout_s, (known or {}).get(rel), failed, ocr_cache, say)
         except ParseError as exc:
             skipped.append(Skipped(rel, str(exc), exc.sha256))
             continue
@@ -147,7 +145,7 @@ def _problem(root: Path, path: Path, name: str) -> str:
 
 def load_file(
     path: Path, doc_id: str, max_bytes: int, pdf_timeout_s: float = 30.0, known: Document | None = None,
-    failed: Mapping[str, str] | None = None, ocr_cache: Path | None = None,
+    failed: Mapping[str, str] | None = None, ocr_cache: Path | None = None, say: Say | None = None,
 ) -> Document:
     """Read one file into a Document, or raise DocumentError with the reason (ParseError when its contents are at
     fault); `known` is returned when its bytes are the same, and bytes named in `failed` fail again unparsed."""
@@ -171,7 +169,7 @@ def load_file(
     if failed and sha256 in failed:
         raise ParseError(failed[sha256], sha256)
     try:
-        return _parse(path, doc_id, data, sha256, size, max_bytes, pdf_timeout_s, ocr_cache)
+        return _parse(path, doc_id, data, sha256, size, max_bytes, pdf_timeout_s, ocr_cache, say)
     except ParseError:
         raise
     except DocumentError as exc:
@@ -179,12 +177,14 @@ def load_file(
 
 
 def _parse(
-    path: Path, doc_id: str, data: bytes, sha256: str, size: int, max_bytes: int, pdf_timeout_s: float, ocr_cache: Path | None
+    path: Path, doc_id: str, data: bytes, sha256: str, size: int, max_bytes: int, pdf_timeout_s: float, ocr_cache: Path | None,
+    say: Say | None = None,
 ) -> Document:
     """Turn a file's bytes into a Document by its type."""
     suffix = path.suffix.lower()
     if suffix in PDF_SUFFIXES:
-        title, text = pdf_text(path, pdf_timeout_s, max_bytes, ocr.cache_file(ocr_cache, sha256) if ocr_cache else None)
+        title, text = pdf_text(path, pdf_timeout_s, max_bytes, ocr.cache_file(ocr_cache, sha256) if ocr_cache else None,
+                               (lambda done, total: say(f"{doc_id}: OCR read page {done} of {total}")) if say else None)
         title = wrapped_title(title, text)
     elif suffix in HTML_SUFFIXES:
         title, text = html_text(decode_text(data))
@@ -244,10 +244,14 @@ def normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def pdf_text(path: Path, timeout_s: float, max_chars: int, ocr_cache: Path | None = None) -> tuple[str, str]:
+def pdf_text(
+    path: Path, timeout_s: float, max_chars: int, ocr_cache: Path | None = None,
+    on_page: Callable[[int, int], None] | None = None,
+) -> tuple[str, str]:
     """Extract a PDF's title and text in a child process with a time and memory limit, so a hostile file can't hang
-    the build; pages without a text layer (scans) are then read by OCR in another child, given time per page, or
-    taken from `ocr_cache` (a file: what OCR read of these bytes before, written after each reading)."""
+    the build; pages without a text layer (scans) are then read by OCR in another child, given time per page
+    (`on_page(done, total)` after each), or taken from `ocr_cache` (a file: what OCR read of these bytes before,
+    written after each reading)."""
     payload = run_child("rag.ingest.pdftext", "PDF", path, timeout_s, max_chars)
     pages = [str(p) for p in payload["pages"]]
     scanned = [i for i, page in enumerate(pages) if ocr.needs_ocr(page)]
@@ -255,7 +259,7 @@ def pdf_text(path: Path, timeout_s: float, max_chars: int, ocr_cache: Path | Non
     can_read = bool(scanned) and (read is not None or ocr.available())
     if can_read and read is None:
         limit = ocr.time_limit(len(scanned), timeout_s)
-        read = run_child("rag.ingest.ocr", "scanned PDF", path, limit, max_chars, [str(i) for i in scanned])
+        read = run_child("rag.ingest.ocr", "scanned PDF", path, limit, max_chars, [str(i) for i in scanned], on_progress=on_page)
         if ocr_cache:
             ocr.keep(ocr_cache, read)
     for number, page in (read or {}).get("pages", {}).items():
@@ -281,34 +285,6 @@ def _read_in_child(module: str, kind: str, path: Path, timeout_s: float, max_cha
         return str(payload["title"]), normalise_newlines(str(payload["text"]))
     except KeyError as exc:
         raise DocumentError(f"unreadable {kind}: the text extractor gave no usable output") from exc
-
-
-def run_child(
-    module: str, kind: str, path: Path, timeout_s: float, max_chars: int, more: Sequence[str] = (), stdin: bytes = b""
-) -> dict[str, Any]:
-    """Run `python -m module FILE MAXMEM MAXCHARS [MORE...]` with a time limit and take the JSON object it prints."""
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-m", module, str(path), str(_CHILD_MEMORY_BYTES), str(max_chars), *more],
-            input=stdin,
-            capture_output=True,
-            timeout=timeout_s,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise DocumentError(f"{kind} took longer than {timeout_s:g} s to parse") from exc
-    if proc.returncode != 0:
-        last = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["crashed"]
-        raise DocumentError(f"unreadable {kind}: {last[0][:200]}")
-    try:
-        payload = json.loads(proc.stdout)
-    except ValueError as exc:
-        raise DocumentError(f"unreadable {kind}: the text extractor gave no usable output") from exc
-    if not isinstance(payload, dict):
-        raise DocumentError(f"unreadable {kind}: the text extractor gave no usable output")
-    if "error" in payload:
-        raise DocumentError(str(payload["error"]))
-    return payload
 
 
 def _decoded(data: bytes, encoding: str) -> str | None:

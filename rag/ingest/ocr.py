@@ -132,8 +132,10 @@ def main(path: str, max_memory: int, max_chars: int, pages: list[int]) -> None:
     document = pdfium.PdfDocument(path)
     out: dict[str, dict[str, Any]] = {}
     total = 0
-    for number in pages[:MAX_PAGES]:
+    todo = pages[:MAX_PAGES]
+    for done, number in enumerate(todo, 1):
         out[str(number)] = read_page(document[number])
+        print(f"progress {done} {len(todo)}", file=sys.stderr, flush=True)  # the build shows how far a long scan is
         total += len(out[str(number)]["text"])
         if total > max_chars:
             sys.exit(f"too much text (more than {max_chars:,} characters)")

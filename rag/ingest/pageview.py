@@ -16,7 +16,7 @@ from typing import Any
 
 from rag.errors import DocumentError, DocumentNotFoundError
 from rag.ingest import ocr
-from rag.ingest.loaders import run_child
+from rag.ingest.child import run_child
 from rag.schema import Document
 
 Box = tuple[float, float, float, float]

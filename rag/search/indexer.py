@@ -97,7 +97,7 @@ def build_index(
         old = _old_store(previous[1], index_dir) if previous else None
         known = old[0] if old else {}  # unchanged files are not parsed again
         failed = _failures(index_dir, settings)  # nor are files that failed to parse, until they change
-        loaded = load_folder(settings.docs_dir, settings.max_file_bytes, settings.pdf_timeout_s, known, failed, ocr_folder(settings))
+        loaded = load_folder(settings.docs_dir, settings.max_file_bytes, settings.pdf_timeout_s, known, failed, ocr_folder(settings), log)
         _remember_failures(index_dir, settings, loaded, failed)
         for skip in loaded.skipped:
             say(f"skipped {skip.path}: {skip.reason}")

@@ -69,7 +69,8 @@ window.QuotesDocuments = (function () {
     });
     while (job.status === "queued" || job.status === "running") {
       const share = job.total ? ` ${Math.floor((100 * job.done) / job.total)}%` : "";
-      note.replaceChildren(`Indexing ${name}${job.status === "queued" ? " (waiting for the build before it)" : ""}…${share} `, cancel);
+      const stage = job.stage && !job.total ? ` (${job.stage})` : "";  // a long OCR reading, before the embedding
+      note.replaceChildren(`Indexing ${name}${job.status === "queued" ? " (waiting for the build before it)" : ""}…${share}${stage} `, cancel);
       note.classList.remove("error");
       await new Promise((resolve) => setTimeout(resolve, 1000));
       const response = await fetch(`/api/jobs/${encodeURIComponent(job.id)}`).catch(() => null);

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
 from rag.engine import Engine
-from rag.errors import DocumentError
+from rag.errors import BuildCancelledError, DocumentError
 from rag.ingest import ocr
 from rag.ingest.loaders import pdf_text
 from rag.search.embedder import Embedder
@@ -73,3 +74,30 @@ def test_what_ocr_read_is_kept_by_the_files_sha256_and_not_read_again(scans: Pat
     cache.write_text("{not json", encoding="utf-8")  # a damaged cache is read again, never trusted
     with pytest.raises(DocumentError, match="apt install tesseract-ocr"):
         pdf_text(scans / "scan.pdf", 30.0, 1_000_000, cache)
+
+
+MORE = ("<p>The harbour wall was rebuilt in granite in 1902.</p>", "<p>Ferries to the island sail twice a day in summer.</p>")
+
+
+def test_a_long_scan_reports_each_page_read_and_a_cancel_stops_it_at_once(tmp_path: Path) -> None:
+    path = print_scan(tmp_path / "three.pdf", "", SCANNED, *MORE)
+    heard: list[tuple[int, int]] = []
+    _, text = pdf_text(path, 30.0, 1_000_000, on_page=lambda done, total: heard.append((done, total)))
+    assert heard == [(1, 3), (2, 3), (3, 3)] and "Kestrel" in text and "granite" in text and "twice a day" in text
+
+    def cancel(done: int, total: int) -> None:
+        raise BuildCancelledError("the build was cancelled")
+
+    started = time.monotonic()
+    with pytest.raises(BuildCancelledError):
+        pdf_text(path, 30.0, 1_000_000, on_page=cancel)
+    assert time.monotonic() - started < 6  # the first page, not all three
+
+
+def test_a_build_says_which_page_of_a_scan_ocr_is_reading(tmp_path: Path, embedder: Embedder) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    print_scan(docs / "three.pdf", "", SCANNED, *MORE)
+    stages: list[str] = []
+    Engine(Settings(docs_dir=docs, index_dir=tmp_path / "index", progress=False), embedder).build(log=stages.append)
+    assert "three.pdf: OCR read page 1 of 3" in stages and "three.pdf: OCR read page 3 of 3" in stages
