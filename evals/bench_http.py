@@ -17,7 +17,7 @@ from evals.bench_common import Client, Served, median, percentile, rss_mb, serve
 from rag.search.embedder import Embedder
 
 WRK = "/usr/bin/wrk"
-STAGES = ("rewrite", "embed", "retrieve", "compose", "total")
+STAGES = ("rewrite", "embed", "retrieve", "compose", "place", "total")
 
 
 def cold_start(docs: Path, index: Path, work: Path, repeats: int, env: dict[str, str]) -> dict[str, Any]:

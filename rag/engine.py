@@ -149,12 +149,13 @@ class Engine:
         abstained = conf < self.abstain_threshold
         whole_list = asks_for_several(searched)
         text, citations = ("", ()) if abstained else compose(index, ranked, cfg.max_answer_words, self.second_quote_margin, whole_list)
-        citations = self._placed(index, citations)
         passages = tuple(_passage(index, h) for h in hits[:k])
         t4 = time.perf_counter()
-        marks = (t0, t1, t2, t3, t4)
-        stages = ("rewrite", "embed", "retrieve", "compose")
-        timings = {name: (marks[i + 1] - marks[i]) * 1000 for i, name in enumerate(stages)} | {"total": (t4 - t0) * 1000}
+        citations = self._placed(index, citations)
+        t5 = time.perf_counter()
+        marks = (t0, t1, t2, t3, t4, t5)
+        stages = ("rewrite", "embed", "retrieve", "compose", "place")
+        timings = {name: (marks[i + 1] - marks[i]) * 1000 for i, name in enumerate(stages)} | {"total": (t5 - t0) * 1000}
         return Answer(question, ABSTAIN_TEXT if abstained else text, abstained, citations, passages, searched, conf, timings)
 
     def _placed(self, index: LoadedIndex, citations: tuple[Citation, ...]) -> tuple[Citation, ...]:

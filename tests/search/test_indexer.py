@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -73,9 +74,9 @@ def test_rebuilds_and_staleness_checks_parse_only_new_or_changed_files(
     parsed: list[str] = []
     real_pdf_text = loaders.pdf_text
 
-    def counting_pdf_text(path: Path, timeout_s: float, max_chars: int) -> tuple[str, str]:
+    def counting_pdf_text(path: Path, timeout_s: float, max_chars: int, *more: Any) -> tuple[str, str]:
         parsed.append(path.name)
-        return real_pdf_text(path, timeout_s, max_chars)
+        return real_pdf_text(path, timeout_s, max_chars, *more)
 
     monkeypatch.setattr(loaders, "pdf_text", counting_pdf_text)
     (docs / "report.pdf").write_bytes(simple_pdf(["The quarry of Tolland shipped granite to Boston."]))
