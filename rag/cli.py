@@ -20,7 +20,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env(
             docs_dir=getattr(args, "docs", None), index_dir=getattr(args, "index", None), model=getattr(args, "model", None),
-            watch=getattr(args, "watch", None),
+            watch=getattr(args, "watch", None), store=getattr(args, "store", None), milvus_uri=getattr(args, "milvus_uri", None),
         )
         return int(args.run(args, settings) or 0)
     except RagError as exc:
@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--docs", type=Path, help="documents folder (default: seeds, or RAG_DOCS_DIR)")
         p.add_argument("--index", type=Path, help="index folder (default: index, or RAG_INDEX_DIR)")
         p.add_argument("--model", help="sentence-transformers model name or path (default: the packaged all-MiniLM-L6-v2)")
+        p.add_argument("--store", choices=("local", "milvus"), help="where the index lives (default: local, or RAG_STORE)")
+        p.add_argument("--milvus-uri", help="Milvus Lite file or Milvus server URL (default: INDEX/rag.db, or RAG_MILVUS_URI)")
 
     p = sub.add_parser("index", help="build or update the index of a documents folder")
     common(p)

@@ -82,12 +82,18 @@ class Engine:
         if current is None:
             with self._lock:
                 if self._index is None:
-                    self._index = LoadedIndex.load(self.settings.index_dir, self.settings.model)
+                    self._index = LoadedIndex.open(self.settings)
                 current = self._index
         return current
 
     def generation_on_disk(self) -> str:
-        """The name of the generation CURRENT points at (it may be newer than the one served)."""
+        """The name of the generation CURRENT points at (it may be newer than the one served); with the Milvus
+        store, the generation Milvus serves."""
+        if self.settings.store == "milvus":
+            from rag.search import milvus
+
+            number = milvus.current(milvus.connect(self.settings))
+            return f"{store.GEN_PREFIX}{number or 0:06d}"
         return store.current_generation(self.settings.index_dir).name
 
     def reload(self) -> bool:
@@ -95,7 +101,7 @@ class Engine:
         gen = self.generation_on_disk()
         if self._index is not None and self._index.generation == gen:
             return False
-        fresh = LoadedIndex.load(self.settings.index_dir, self.settings.model)
+        fresh = LoadedIndex.open(self.settings)
         with self._lock:
             self._index = fresh  # one assignment: readers see the old or the new generation, never a mix
         return True

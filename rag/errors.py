@@ -21,6 +21,10 @@ class IndexCorruptError(RagError):
     """An index file is damaged or disagrees with the rest of the index."""
 
 
+class StoreUnavailableError(RagError):
+    """The index's store (a Milvus server) can't be reached or fails; the server answers 503 until it is back."""
+
+
 class IndexBusyError(RagError):
     """Another process is building this index."""
 

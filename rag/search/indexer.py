@@ -103,6 +103,7 @@ def build_index(
             say(f"skipped {skip.path}: {skip.reason}")
         if previous is not None and _unchanged(previous[0], loaded, settings):
             manifest = previous[0]
+            _publish_to_store(settings, previous[1])  # a publish to Milvus that failed before is done now
             return BuildReport(
                 previous[1].name, len(loaded.documents), manifest["counts"]["chunks"], manifest["counts"]["sentences"],
                 0, len(loaded.documents), loaded.skipped, time.perf_counter() - started, up_to_date=True,
@@ -122,6 +123,7 @@ def build_index(
                 raise
             raise StorageFullError(store.disk_full_message(index_dir, need)) from exc
         store.clean_leftovers(index_dir)
+        _publish_to_store(settings, final)
     say(f"indexed {counts['documents']} documents, {counts['chunks']} chunks ({len(parts) - reused} embedded, {reused} reused) in {final}")
     return BuildReport(
         final.name, counts["documents"], counts["chunks"], counts["sentences"], len(parts) - reused, reused,
@@ -137,6 +139,11 @@ def is_stale(settings: Settings) -> bool:
         store.check_model(manifest, settings.model, settings.index_dir)
     except (IndexMissingError, IndexCorruptError, IndexMismatchError):
         return True
+    if settings.store == "milvus":
+        from rag.search import milvus
+
+        if milvus.current(milvus.connect(settings)) != int(gen.name.rsplit("-", 1)[-1]):
+            return True  # built here but not (yet) published to Milvus
     old = _old_store(gen, settings.index_dir) if manifest.get("chunking") == chunking_params(settings) else None
     failed = _failures(settings.index_dir, settings)
     loaded = load_folder(settings.docs_dir, settings.max_file_bytes, settings.pdf_timeout_s, old[0] if old else {}, failed,
@@ -247,6 +254,15 @@ def _old_parts(old: tuple[dict[str, Document], store.Tables], gen: Path) -> dict
             np.asarray(sent_vecs[s_rows], dtype=np.float32),
         )
     return out
+
+
+def _publish_to_store(settings: Settings, gen: Path) -> None:
+    """With the Milvus store, copy the generation built here into Milvus and serve it there (the local folder stays
+    the build's staging area: unchanged documents' vectors are reused from it)."""
+    if settings.store == "milvus":
+        from rag.search import milvus
+
+        milvus.publish(settings, gen)
 
 
 def ocr_folder(settings: Settings) -> Path:

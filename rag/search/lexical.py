@@ -6,7 +6,7 @@ import bisect
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -144,13 +144,23 @@ class Bm25:
             return [token]
         if self._sorted_vocab is None:
             self._sorted_vocab = sorted(t for t in self._retriever.vocab_dict if t)  # type: ignore[attr-defined]
-        words_ = self._sorted_vocab
-        out = [token[:k] for k in range(5, len(token)) if token[:k] in self._retriever.vocab_dict]  # type: ignore[attr-defined]
-        i = bisect.bisect_left(words_, token)
-        while i < len(words_) and words_[i].startswith(token):
-            out.append(words_[i])
-            i += 1
-        return out or [token]
+        return related_tokens(token, self._retriever.vocab_dict, self._sorted_vocab)  # type: ignore[attr-defined]
+
+
+def related_tokens(token: str, vocab: Container[str], sorted_vocab: Sequence[str]) -> list[str]:
+    """Words of `vocab` equal to the token, or sharing a stem of five letters or more with it.
+
+    >>> related_tokens("europ", {"europ", "european", "euro"}, ["euro", "europ", "european"])
+    ['europ', 'european']
+    """
+    if len(token) < 5:
+        return [token]
+    out = [token[:k] for k in range(5, len(token)) if token[:k] in vocab]
+    i = bisect.bisect_left(sorted_vocab, token)
+    while i < len(sorted_vocab) and sorted_vocab[i].startswith(token):
+        out.append(sorted_vocab[i])
+        i += 1
+    return out or [token]
 
 
 def idf_table(texts: Iterable[str]) -> dict[str, float]:

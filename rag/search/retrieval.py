@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.search import dense
 from rag.search.index import LoadedIndex
 
 RRF_K = 60
@@ -28,8 +27,8 @@ def retrieve(index: LoadedIndex, query_vector: np.ndarray, query: str, k: int, c
     if n == 0:
         return []
     depth = min(n, max(candidates, k))
-    d_scores, d_ids = dense.search(index.dense_index, query_vector, depth)
-    lex = index.bm25.scores(query)
+    d_scores, d_ids = index.search.dense(query_vector, depth)
+    lex = index.search.lexical(query, depth)
     top_lex = float(lex.max()) if len(lex) else 0.0
     l_ids = np.argsort(-lex, kind="stable")[:depth] if top_lex > 0 else np.zeros(0, dtype=np.int64)
     l_ids = l_ids[lex[l_ids] > 0]
@@ -52,9 +51,6 @@ def retrieve(index: LoadedIndex, query_vector: np.ndarray, query: str, k: int, c
 
 
 def _cosine(index: LoadedIndex, query_vector: np.ndarray, chunk_id: int) -> float:
-    """Cosine of the query and a chunk missing from the dense candidates, rebuilt from FAISS."""
-    try:
-        vec = index.dense_index.reconstruct(int(chunk_id))
-    except RuntimeError:
-        return 0.0
-    return float(np.dot(vec, query_vector))
+    """Cosine of the query and a chunk missing from the dense candidates, its vector given back by the store."""
+    vec = index.search.vector(chunk_id)
+    return 0.0 if vec is None else float(np.dot(vec, query_vector))
