@@ -20,7 +20,7 @@ from typing import Any
 from rag.errors import ConfigError
 from rag.settings import Settings
 
-PARTS = ("index", "http", "scale", "backends")
+PARTS = ("index", "http", "scale", "backends", "scale-out")
 SQUAD = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "squad2-complexity"
 
 
@@ -47,8 +47,9 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
 
     parts = tuple(args.only or PARTS)
     smoke = bool(args.smoke)
-    if smoke and "backends" in parts and not args.only:
-        parts = tuple(p for p in parts if p != "backends")  # builds the dataset three times: not seconds
+    if not args.only:
+        # backends builds the dataset three times and scale-out builds 10^5 chunks thrice: not part of a plain run
+        parts = tuple(p for p in parts if p != "scale-out" and not (smoke and p == "backends"))
     settings = replace(settings, progress=False)
     started = time.perf_counter()
     result: dict[str, Any] = {
@@ -98,6 +99,12 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         result["backends"] = bench_backends.run(
             settings, None if smoke else dataset, [q["question"] for q in questions][:20], passages, 2 if smoke else 5
         )
+    if "scale-out" in parts:
+        from evals import bench_scaleout
+
+        sizes = args.sizes or ((500,) if smoke else (10_000, 100_000))
+        say(f"scale-out {sizes}")
+        result["scale_out"] = bench_scaleout.run(sizes, dataset, log=say)
     save()
     for target, measured, met in bench_report.targets(result):
         say(f"{'met   ' if met else 'MISSED'} {target}: {measured}")

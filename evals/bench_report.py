@@ -273,4 +273,8 @@ def markdown(r: dict[str, Any]) -> str:
             ],
             3,
         )
+    if r.get("scale_out"):
+        from evals.bench_scaleout import markdown as scale_out
+
+        lines += scale_out(r["scale_out"])
     return "\n".join(lines).rstrip() + "\n"

@@ -21,6 +21,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.from_env(
             docs_dir=getattr(args, "docs", None), index_dir=getattr(args, "index", None), model=getattr(args, "model", None),
             watch=getattr(args, "watch", None), store=getattr(args, "store", None), milvus_uri=getattr(args, "milvus_uri", None),
+            ray=getattr(args, "ray", None) or (True if getattr(args, "ray_address", None) else None),
+            ray_address=getattr(args, "ray_address", None),
         )
         return int(args.run(args, settings) or 0)
     except RagError as exc:
@@ -46,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("--force", action="store_true", help="re-embed every document")
     p.add_argument("--if-stale", action="store_true", help="do nothing when the index is up to date")
+    p.add_argument("--ray", action="store_true", default=None, help="embed on Ray: a local Ray, or the cluster at --ray-address")
+    p.add_argument("--ray-address", help="a Ray cluster's address, e.g. ray://head:10001 (default: start a local Ray)")
     p.set_defaults(run=_index)
 
     p = sub.add_parser("ask", help="ask one question")

@@ -70,6 +70,11 @@ class Settings:
     store: str = "local"
     milvus_uri: str = ""  # "": index_dir/rag.db (Milvus Lite)
     milvus_token: str | None = field(default=None, repr=False)
+    # `rag index --ray`: embed on Ray (rag/search/ray_embed.py): a cluster at ray_address ("": a local Ray with
+    # `threads` CPUs), with ray_workers embedder actors (0: one a CPU).
+    ray: bool = False
+    ray_address: str = ""
+    ray_workers: int = 0
     # `rag serve --watch`: files added, changed or deleted in docs_dir are indexed as they appear (one build a burst).
     watch: bool = False
     api_token: str | None = field(default=None, repr=False)

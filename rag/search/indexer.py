@@ -321,7 +321,12 @@ def _embed_missing(parts: list[_DocParts], embedder: Embedder, settings: Setting
     if progress is not None:
         progress(0, len(texts))  # a cancel asked for before the first batch stops it before any work
     try:
-        vectors = embedder.encode(texts, progress=tick)
+        if settings.ray:
+            from rag.search import ray_embed
+
+            vectors = ray_embed.encode(texts, settings, progress=tick)
+        else:
+            vectors = embedder.encode(texts, progress=tick)
     finally:
         if bar:
             bar.close()

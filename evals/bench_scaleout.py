@@ -1,0 +1,117 @@
+"""`rag bench --only scale-out`: the build of a synthetic corpus of N chunks in one process and on a local Ray, and
+question latency and memory with the local store and with Milvus Lite, each build and server in its own process.
+
+The corpus: documents of 40 sentences drawn at random from the SQuAD dev articles (or made-up words without them),
+so a chunk of 4 sentences is about as long as the seed's. Each build runs `rag index` in a child process under /usr/bin/time,
+whose peak RSS is the build's memory; the question timings are `Engine.ask` in a child that loaded the index.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from evals.bench_scale import texts
+
+SENTENCES_PER_DOC = 40
+WORDS_PER_SENTENCE = 12
+_ASK = """
+import json, statistics, sys, time, resource
+from pathlib import Path
+from rag.engine import Engine
+from rag.settings import Settings
+settings = Settings(docs_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2]), store=sys.argv[3], progress=False)
+engine = Engine(settings)
+engine.warm_up()
+questions = json.loads(sys.argv[4])
+times = []
+for q in questions * 3:
+    t = time.perf_counter(); engine.ask(q); times.append((time.perf_counter() - t) * 1000)
+print(json.dumps({"p50_ms": statistics.median(times), "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def corpus(folder: Path, chunks: int, sentences: list[str] | None = None, seed: int = 11) -> list[str]:
+    """Write documents holding about `chunks` chunks into `folder`, of `sentences` drawn at random (real English:
+    the SQuAD articles' when given) or else of made-up words; return 20 questions made of their words."""
+    docs = max(1, chunks // (SENTENCES_PER_DOC // 3))  # 4-sentence chunks overlapping by one: a chunk per 3 sentences
+    if sentences:
+        rng = np.random.default_rng(seed)
+        lines = [sentences[i] for i in rng.integers(0, len(sentences), docs * SENTENCES_PER_DOC)]
+    else:
+        lines = [" ".join(t.split()[:WORDS_PER_SENTENCE]).capitalize() + "." for t in texts(docs * SENTENCES_PER_DOC, seed)]
+    folder.mkdir(parents=True, exist_ok=True)
+    for d in range(docs):
+        body = " ".join(lines[d * SENTENCES_PER_DOC : (d + 1) * SENTENCES_PER_DOC])
+        (folder / f"doc-{d:06d}.txt").write_text(body + "\n", encoding="utf-8")
+    return ["What about " + " ".join(lines[i].split()[2:7]) + "?" for i in range(0, len(lines), max(1, len(lines) // 20))][:20]
+
+
+def english(dataset: Path | None) -> list[str]:
+    """The sentences of a dataset's documents (one per line after splitting on ". "), or [] without one."""
+    if dataset is None or not (dataset / "docs").is_dir():
+        return []
+    text = " ".join(f.read_text(encoding="utf-8") for f in sorted((dataset / "docs").glob("*.txt")))
+    return [s.strip() + "." for s in text.replace("\n", " ").split(". ") if 40 < len(s) < 300]
+
+
+def _build(docs: Path, index: Path, *flags: str) -> dict[str, float]:
+    """`rag index` in a child under /usr/bin/time: seconds and peak RSS."""
+    out = subprocess.run(["/usr/bin/time", "-f", "TIME %e %M", sys.executable, "-m", "rag.cli", "index", "--docs", str(docs),
+                          "--index", str(index), *flags], capture_output=True, text=True, check=True)
+    seconds, kb = out.stderr.strip().splitlines()[-1].split()[1:3]
+    return {"seconds": float(seconds), "peak_rss_mb": int(kb) / 1024}
+
+
+def _asks(docs: Path, index: Path, store: str, questions: list[str]) -> dict[str, float]:
+    out = subprocess.run([sys.executable, "-c", _ASK, str(docs), str(index), store, json.dumps(questions)],
+                         capture_output=True, text=True, check=True)
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def run(sizes: tuple[int, ...], dataset: Path | None = None, log: Any = None) -> dict[str, Any]:
+    """Measure each size: builds (one process, Ray, Milvus publish) and questions (local, Milvus Lite)."""
+    rows = []
+    for n in sizes:
+        with tempfile.TemporaryDirectory(prefix="rag-scaleout-") as tmp:
+            work = Path(tmp)
+            questions = corpus(work / "docs", n, english(dataset))
+            if log:
+                log(f"scale-out {n:,} chunks: one process")
+            one = _build(work / "docs", work / "one", "--force")
+            if log:
+                log(f"scale-out {n:,} chunks: local Ray")
+            ray = _build(work / "docs", work / "ray", "--force", "--ray")
+            if log:
+                log(f"scale-out {n:,} chunks: Milvus Lite publish")
+            milvus = _build(work / "docs", work / "one", "--store", "milvus")  # the folder is built: this publishes it
+            local_q = _asks(work / "docs", work / "one", "local", questions)
+            milvus_q = _asks(work / "docs", work / "one", "milvus", questions)
+            chunks = json.loads(next((work / "one").glob("gen-*/manifest.json")).read_text())["counts"]["chunks"]
+            rows.append({"chunks": chunks, "build_one_process": one, "build_ray_local": ray, "publish_milvus_lite": milvus,
+                         "ask_local": local_q, "ask_milvus_lite": milvus_q})
+    return {"rows": rows, "sentences_per_doc": SENTENCES_PER_DOC, "text": "SQuAD sentences" if english(dataset) else "made-up words"}
+
+
+def markdown(r: dict[str, Any]) -> list[str]:
+    """The report's scale-out section."""
+    lines = ["## Scale-out: one process vs Ray, local store vs Milvus Lite", "",
+             f"Synthetic documents of {r['sentences_per_doc']} sentences ({r['text']}, drawn at random); "
+             "each build is `rag index` in its own process (seconds and peak RSS by /usr/bin/time); questions are "
+             "`Engine.ask` in a process that loaded the index (p50 of 60, and its peak RSS).", "",
+             "| chunks | build, one process | build, local Ray | publish to Milvus Lite | ask p50, local | ask p50, Milvus Lite |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for x in r["rows"]:
+        lines.append(
+            f"| {x['chunks']:,} | {x['build_one_process']['seconds']:.1f} s, {x['build_one_process']['peak_rss_mb']:.0f} MB "
+            f"| {x['build_ray_local']['seconds']:.1f} s, {x['build_ray_local']['peak_rss_mb']:.0f} MB (driver) "
+            f"| {x['publish_milvus_lite']['seconds']:.1f} s, {x['publish_milvus_lite']['peak_rss_mb']:.0f} MB "
+            f"| {x['ask_local']['p50_ms']:.1f} ms, {x['ask_local']['rss_mb']:.0f} MB "
+            f"| {x['ask_milvus_lite']['p50_ms']:.1f} ms, {x['ask_milvus_lite']['rss_mb']:.0f} MB |")
+    return [*lines, ""]
