@@ -1,0 +1,34 @@
+"""Ask every question of a gold file of the local store and of the Milvus store, and print the answers that differ:
+`python -m evals.store_parity DOCS INDEX GOLD` (builds the index first when needed; docs/scale-out.md has the figures)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from evals.gold import load_gold
+from rag.engine import Engine
+from rag.search.embedder import Embedder
+from rag.settings import Settings
+
+
+def main(docs: Path, index: Path, gold: Path) -> int:
+    """Print each differing answer and the count; 0 always (a comparison, not a gate)."""
+    embedder = Embedder()
+    local = Engine(Settings(docs_dir=docs, index_dir=index, progress=False), embedder)
+    lite = Engine(Settings(docs_dir=docs, index_dir=index, progress=False, store="milvus"), embedder)
+    local.build()
+    lite.build()  # publishes the same generation to Milvus Lite
+    questions = load_gold(gold)
+    differ = 0
+    for q in questions:
+        a, b = local.ask(q.question, list(q.history)), lite.ask(q.question, list(q.history))
+        if (a.answer, a.abstained) != (b.answer, b.abstained):
+            differ += 1
+            print(f"differs: {q.question}\n  local:  {a.answer[:100]}\n  milvus: {b.answer[:100]}")
+    print(f"{differ} of {len(questions)} answers differ")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])))
