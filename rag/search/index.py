@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,12 +28,13 @@ class ChunkSearch(Protocol):
         """The k chunks nearest the query vector: (cosines, ids), best first."""
         ...
 
-    def lexical(self, query: str, k: int) -> np.ndarray:
-        """BM25 scores of the query for every chunk (at least the top k; zeros when no query word is indexed)."""
+    def lexical(self, query: str, k: int, among: Sequence[int] = ()) -> np.ndarray:
+        """BM25 scores of the query for every chunk: at least the top k and the chunks `among` (zero elsewhere, and
+        when no query word is indexed)."""
         ...
 
-    def vector(self, chunk_id: int) -> np.ndarray | None:
-        """A chunk's dense vector (None when the store can't give it back)."""
+    def vectors(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """The chunks' dense vectors, by id (one missing when the store can't give it back)."""
         ...
 
 
@@ -46,16 +48,19 @@ class LocalSearch:
         """The k chunks nearest the query vector: (cosines, ids), best first."""
         return dense.search(self.dense_index, query, k)
 
-    def lexical(self, query: str, k: int) -> np.ndarray:
+    def lexical(self, query: str, k: int, among: Sequence[int] = ()) -> np.ndarray:
         """BM25 scores of the query for every chunk."""
         return self.bm25.scores(query)
 
-    def vector(self, chunk_id: int) -> np.ndarray | None:
-        """A chunk's vector, rebuilt from FAISS."""
-        try:
-            return np.asarray(self.dense_index.reconstruct(int(chunk_id)))
-        except RuntimeError:
-            return None
+    def vectors(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """The chunks' vectors, rebuilt from FAISS."""
+        out = {}
+        for i in chunk_ids:
+            try:
+                out[int(i)] = np.asarray(self.dense_index.reconstruct(int(i)))
+            except RuntimeError:
+                continue
+        return out
 
 
 @dataclass(frozen=True)

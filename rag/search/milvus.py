@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,6 @@ CHUNKS, SENTENCES, DOCUMENTS, META = "rag_chunks", "rag_sentences", "rag_documen
 PIECE = 15_000  # characters of a document's text per row (VARCHAR holds 65,535 bytes: 4 bytes a character at most)
 MAX_WORDS_TEXT = 60_000  # bytes of a chunk's words kept for BM25
 CONNECT_TIMEOUT_S = 10.0
-LEXICAL_DEPTH = 16_384  # chunks scored by BM25 per question (Milvus's most): the fusion reads the dense hits' scores too
 BATCH = 2_000  # rows per insert or read
 BM25_K1, BM25_B = 1.5, 0.75  # as bm25s, the local store's BM25
 _CLIENTS: dict[tuple[str, str], Any] = {}
@@ -73,9 +73,12 @@ def connect(settings: Settings) -> Any:
 
 def current(client: Any) -> int | None:
     """The generation readers read, or None before the first publish."""
-    if not client.has_collection(META):
-        return None
-    rows = client.query(META, filter='key == "current"', output_fields=["value"])
+    try:
+        if not client.has_collection(META):
+            return None
+        rows = client.query(META, filter='key == "current"', output_fields=["value"])
+    except Exception as exc:  # the server went away after the client connected
+        raise StoreUnavailableError(f"the Milvus store can't be read: {_said(exc)}") from exc
     return int(rows[0]["value"]) if rows else None
 
 
@@ -165,26 +168,34 @@ class MilvusSearch:
         hits = self._search([np.asarray(query, dtype=np.float32).tolist()], "dense", "IP", k)
         return np.array([h["distance"] for h in hits], dtype=np.float32), np.array([h["id"] for h in hits], dtype=np.int64)
 
-    def lexical(self, query: str, k: int) -> np.ndarray:
-        """BM25 scores of the query's words (each with its related forms, as the local BM25 takes them) for every
-        chunk: the best LEXICAL_DEPTH as Milvus ranks them (all of a small corpus), zero elsewhere."""
+    def lexical(self, query: str, k: int, among: Sequence[int] = ()) -> np.ndarray:
+        """BM25 scores of the query's words (each with its related forms, as the local BM25 takes them): of the top
+        k chunks as Milvus ranks them and of the chunks `among`, zero elsewhere."""
         scores = np.zeros(self.chunk_count, dtype=np.float32)
         words = " ".join(sorted({t for w in tokens(query) for t in related_tokens(w, self._vocab, self._sorted) if t in self._vocab}))
         if not words or not self.chunk_count:
             return scores
-        for h in self._search([words], "sparse", "BM25", max(k, LEXICAL_DEPTH)):
+        for h in self._search([words], "sparse", "BM25", k):
             scores[int(h["id"])] = abs(float(h["distance"]))
+        rest = [int(i) for i in among if scores[int(i)] == 0]
+        if rest:  # the dense candidates' own BM25 scores, which the fusion reads
+            for h in self._search([words], "sparse", "BM25", len(rest), f" and id in {rest}"):
+                scores[int(h["id"])] = abs(float(h["distance"]))
         return scores
 
-    def vector(self, chunk_id: int) -> np.ndarray | None:
-        """A chunk's dense vector."""
-        rows = self._db().query(CHUNKS, filter=f"gen == {self.generation} and id == {int(chunk_id)}", output_fields=["dense"])
-        return np.asarray(rows[0]["dense"], dtype=np.float32) if rows else None
+    def vectors(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """The chunks' dense vectors, by id, in one query."""
+        ids = [int(i) for i in chunk_ids]
+        try:
+            rows = self._db().query(CHUNKS, filter=f"gen == {self.generation} and id in {ids}", output_fields=["id", "dense"])
+        except Exception as exc:
+            raise StoreUnavailableError(f"the Milvus store at {uri(self.settings)} failed to read: {_said(exc)}") from exc
+        return {int(r["id"]): np.asarray(r["dense"], dtype=np.float32) for r in rows}
 
-    def _search(self, data: list[Any], field: str, metric: str, k: int) -> list[dict[str, Any]]:
+    def _search(self, data: list[Any], field: str, metric: str, k: int, more: str = "") -> list[dict[str, Any]]:
         try:
             found = self._db().search(CHUNKS, data=data, anns_field=field, limit=max(1, min(k, 16_384)),
-                                      filter=f"gen == {self.generation}", search_params={"metric_type": metric})
+                                      filter=f"gen == {self.generation}{more}", search_params={"metric_type": metric})
         except Exception as exc:
             raise StoreUnavailableError(f"the Milvus store at {uri(self.settings)} failed to search: {_said(exc)}") from exc
         return list(found[0]) if found else []

@@ -28,7 +28,7 @@ def retrieve(index: LoadedIndex, query_vector: np.ndarray, query: str, k: int, c
         return []
     depth = min(n, max(candidates, k))
     d_scores, d_ids = index.search.dense(query_vector, depth)
-    lex = index.search.lexical(query, depth)
+    lex = index.search.lexical(query, depth, [int(i) for i in d_ids])
     top_lex = float(lex.max()) if len(lex) else 0.0
     l_ids = np.argsort(-lex, kind="stable")[:depth] if top_lex > 0 else np.zeros(0, dtype=np.int64)
     l_ids = l_ids[lex[l_ids] > 0]
@@ -40,17 +40,18 @@ def retrieve(index: LoadedIndex, query_vector: np.ndarray, query: str, k: int, c
         for rank, i in enumerate(l_ids):
             fused[int(i)] = fused.get(int(i), 0.0) + 1.0 / (RRF_K + rank + 1)
     else:
-        for i in set(dense_of) | {int(i) for i in l_ids}:
-            cos = dense_of.get(i, _cosine(index, query_vector, i))
-            fused[i] = 0.5 * cos + 0.5 * (float(lex[i]) / top_lex if top_lex > 0 else 0.0)
+        union = set(dense_of) | {int(i) for i in l_ids}
+        dense_of |= _cosines(index, query_vector, [i for i in union if i not in dense_of])
+        for i in union:
+            fused[i] = 0.5 * dense_of[i] + 0.5 * (float(lex[i]) / top_lex if top_lex > 0 else 0.0)
     best = sorted(fused, key=lambda i: (-fused[i], i))[:k]
-    return [
-        Hit(i, fused[i], dense_of.get(i, _cosine(index, query_vector, i)), float(lex[i]) / top_lex if top_lex > 0 else 0.0)
-        for i in best
-    ]
+    dense_of |= _cosines(index, query_vector, [i for i in best if i not in dense_of])
+    return [Hit(i, fused[i], dense_of[i], float(lex[i]) / top_lex if top_lex > 0 else 0.0) for i in best]
 
 
-def _cosine(index: LoadedIndex, query_vector: np.ndarray, chunk_id: int) -> float:
-    """Cosine of the query and a chunk missing from the dense candidates, its vector given back by the store."""
-    vec = index.search.vector(chunk_id)
-    return 0.0 if vec is None else float(np.dot(vec, query_vector))
+def _cosines(index: LoadedIndex, query_vector: np.ndarray, chunk_ids: list[int]) -> dict[int, float]:
+    """Cosines of the query and chunks missing from the dense candidates, their vectors given back by the store."""
+    if not chunk_ids:
+        return {}
+    vectors = index.search.vectors(chunk_ids)
+    return {i: float(np.dot(vectors[i], query_vector)) if i in vectors else 0.0 for i in chunk_ids}
