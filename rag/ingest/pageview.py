@@ -72,6 +72,7 @@ class PageViews:
         self._sizes: OrderedDict[str, tuple[tuple[float, float], ...]] = OrderedDict()
         self._places: OrderedDict[tuple[str, int, int], Place | None] = OrderedDict()
         self._pngs: OrderedDict[tuple[str, int, float], bytes] = OrderedDict()
+        self._failed: dict[str, str] = {}  # sha256 -> why its quotes could not be placed
 
     def source(self, doc: Document) -> Path:
         """The document's file, or DocumentError when it is no PDF or its bytes changed since it was indexed."""
@@ -104,7 +105,14 @@ class PageViews:
             quotes = [{"quote": doc.text[s:e], "at": s / max(len(doc.text), 1)} for s, e in todo]
             read = ocr.cached(ocr.cache_file(self.ocr_cache, doc.sha256)) if self.ocr_cache else None
             words = {n: page["words"] for n, page in (read or {"pages": {}})["pages"].items()}
-            out = self._child(path, ["locate"], timeout_s, json.dumps({"quotes": quotes, "ocr": words}).encode())
+            if doc.sha256 in self._failed:
+                raise DocumentError(self._failed[doc.sha256])
+            try:
+                out = self._child(path, ["locate"], timeout_s, json.dumps({"quotes": quotes, "ocr": words}).encode())
+            except DocumentError as exc:  # a file PDFium can't read in time is not tried again on every answer
+                with self._lock:
+                    self._failed[doc.sha256] = str(exc)
+                raise
             sizes = tuple((float(w), float(h)) for w, h in out["sizes"])
             found = [_place(p) for p in out["places"]]
             with self._lock:

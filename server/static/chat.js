@@ -69,12 +69,12 @@
       .filter((piece) => piece !== "").map((piece) => (typeof piece === "string" ? document.createTextNode(piece) : piece));
   }
 
-  function sourceCard(n, docId, title, text, start, end) {
+  function sourceCard(n, docId, title, text, start, end, page) {
     return el("li", {}, el("a", { class: "source", href: docHref(docId, start, end), target: "_blank", rel: "noopener" },
       el("span", { class: "n", "aria-hidden": "true" }, String(n)),
       el("span", { class: "title" }, title || docId),
       el("span", { class: "excerpt" }, ...withMarks(text)),
-      el("span", { class: "file" }, docId)));  // two documents may share a title; never a file name
+      el("span", { class: "file" }, page ? `${docId}, page ${page}` : docId)));  // two documents may share a title
   }
 
   function meta(turn) {
@@ -101,7 +101,7 @@
     }
     return el("div", { class: "answer" }, answerText(a),
       a.citations.length ? el("div", { class: "sources" }, el("h3", {}, "Sources"),
-        el("ol", { class: "source-list" }, a.citations.map((c) => sourceCard(c.n, c.doc_id, c.title, c.quote, c.start, c.end)))) : null,
+        el("ol", { class: "source-list" }, a.citations.map((c) => sourceCard(c.n, c.doc_id, c.title, c.quote, c.start, c.end, c.page)))) : null,
       meta(turn));
   }
 

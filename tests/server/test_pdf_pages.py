@@ -66,6 +66,7 @@ def test_clicking_a_pdf_citation_shows_its_page_with_the_quote_marked(live: Live
         watch.attach(page)
         page.goto(live.url + "/")
         ask(page, QUESTION, 0)
+        expect(page.locator(".source-list .file").first).to_contain_text("reports/Keepers 2024.pdf, page ")
         with context.expect_page() as opened:
             page.locator(".turn .answer a.cite").first.click()
         view = opened.value
