@@ -93,7 +93,7 @@ class Engine:
             from rag.search import milvus
 
             number = milvus.current(milvus.connect(self.settings))
-            return f"{store.GEN_PREFIX}{number or 0:06d}"
+            return store.generation_name(number or 0)
         return store.current_generation(self.settings.index_dir).name
 
     def reload(self) -> bool:

@@ -180,11 +180,13 @@ def locate(path: str, quotes: list[dict[str, Any]], ocr: dict[str, list[list[Any
     import pypdfium2 as pdfium
 
     document = pdfium.PdfDocument(path)
-    sizes = [list(document[i].get_size()) for i in range(len(document))]
-    texts = []
-    for i in range(len(document) if quotes else 0):
-        words = ocr.get(str(i))
-        texts.append(compact(word_chars(words)[0] if words is not None else document[i].get_textpage().get_text_range())[0])
+    sizes, texts = [], []
+    for i in range(len(document)):
+        page = document[i]
+        sizes.append(list(page.get_size()))
+        if quotes:
+            words = ocr.get(str(i))
+            texts.append(compact(word_chars(words)[0] if words is not None else page.get_textpage().get_text_range())[0])
     return {"sizes": sizes, "places": [_place(document, texts, ocr, str(q["quote"]), float(q["at"])) for q in quotes]}
 
 

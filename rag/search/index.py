@@ -129,7 +129,7 @@ class LoadedIndex:
         store.check_model(manifest, settings.model, settings.index_dir)
         _check_offsets(documents, tables, Path(milvus.uri(settings)), "rebuild it: rag index --store milvus --force")
         search = milvus.MilvusSearch(settings, number, len(tables.chunk_start), idf)
-        return cls(settings.index_dir, f"{store.GEN_PREFIX}{number:06d}", manifest, documents, tables, vectors, search, idf)
+        return cls(settings.index_dir, store.generation_name(number), manifest, documents, tables, vectors, search, idf)
 
     @property
     def chunk_count(self) -> int:

@@ -142,7 +142,7 @@ def is_stale(settings: Settings) -> bool:
     if settings.store == "milvus":
         from rag.search import milvus
 
-        if milvus.current(milvus.connect(settings)) != int(gen.name.rsplit("-", 1)[-1]):
+        if milvus.current(milvus.connect(settings)) != store.generation_number(gen.name):
             return True  # built here but not (yet) published to Milvus
     old = _old_store(gen, settings.index_dir) if manifest.get("chunking") == chunking_params(settings) else None
     failed = _failures(settings.index_dir, settings)

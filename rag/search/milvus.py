@@ -84,7 +84,7 @@ def current(client: Any) -> int | None:
 
 def publish(settings: Settings, gen: Path) -> int:
     """Copy a local generation into Milvus and make it the one readers read; returns its number. Idempotent."""
-    number = int(gen.name.rsplit("-", 1)[-1])
+    number = store.generation_number(gen.name)
     client = connect(settings)
     try:
         if current(client) == number:

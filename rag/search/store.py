@@ -225,9 +225,23 @@ def fsync_tree(folder: Path) -> None:
             os.close(fd)
 
 
+def generation_name(number: int) -> str:
+    """A generation's folder name.
+
+    >>> generation_name(7), generation_number("gen-000007")
+    ('gen-000007', 7)
+    """
+    return f"{GEN_PREFIX}{number:06d}"
+
+
+def generation_number(name: str) -> int:
+    """The number in a generation's name (see `generation_name`)."""
+    return int(name[len(GEN_PREFIX) :])
+
+
 def publish(index_dir: Path, build: Path, generation: int) -> Path:
     """Rename a finished build to its generation name and point CURRENT at it atomically."""
-    final = index_dir / f"{GEN_PREFIX}{generation:06d}"
+    final = index_dir / generation_name(generation)
     os.replace(build, final)
     tmp = index_dir / f"{CURRENT}.tmp-{os.getpid()}"
     with open(tmp, "w", encoding="utf-8") as fh:
@@ -274,7 +288,7 @@ def disk_full_message(index_dir: Path, need: int) -> str:
 
 def next_generation(index_dir: Path) -> int:
     """One more than the highest generation number in the folder."""
-    numbers = [int(p.name[len(GEN_PREFIX) :]) for p in index_dir.glob(f"{GEN_PREFIX}*") if p.name[len(GEN_PREFIX) :].isdigit()]
+    numbers = [generation_number(p.name) for p in index_dir.glob(f"{GEN_PREFIX}*") if p.name[len(GEN_PREFIX) :].isdigit()]
     return max(numbers, default=0) + 1
 
 

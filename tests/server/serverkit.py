@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -106,3 +106,14 @@ def stop_live(live: LiveServer) -> None:
     """Ask uvicorn to exit and wait for its thread."""
     live.server.should_exit = True
     live.thread.join(timeout=15)
+
+
+def serve_built(settings: Settings, embedder: Embedder) -> Iterator[LiveServer]:
+    """Build the index of `settings`, serve it live for the duration, then stop (a module fixture's body)."""
+    from server.app import create_app
+
+    engine = Engine(settings, embedder)
+    engine.build()
+    server = start_live(create_app(settings, engine))
+    yield server
+    stop_live(server)

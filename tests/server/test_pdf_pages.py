@@ -9,12 +9,10 @@ import httpx
 import pytest
 from browserkit import CHROMIUM_ARGS, Watch, ask
 from playwright.sync_api import expect, sync_playwright
-from serverkit import LiveServer, start_live, stop_live
+from serverkit import LiveServer, serve_built
 
-from rag.engine import Engine
 from rag.search.embedder import Embedder
 from rag.settings import Settings
-from server.app import create_app
 from tests.pdfprint import KEEPERS, print_pdf
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -27,12 +25,7 @@ def live(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterat
     (root / "docs" / "reports").mkdir(parents=True)
     print_pdf(root / "docs" / "reports" / "Keepers 2024.pdf", KEEPERS)  # a folder and a space in the id
     (root / "docs" / "notes.md").write_text("# Notes\n\nThe pier café opens at eight on Sundays.\n", encoding="utf-8")
-    settings = Settings(docs_dir=root / "docs", index_dir=root / "index", cache_dir=root / "cache", progress=False)
-    engine = Engine(settings, embedder)
-    engine.build()
-    server = start_live(create_app(settings, engine))
-    yield server
-    stop_live(server)
+    yield from serve_built(Settings(docs_dir=root / "docs", index_dir=root / "index", cache_dir=root / "cache", progress=False), embedder)
 
 
 def test_the_apis_pdf_citation_has_a_page_and_boxes_and_the_pages_endpoint_agrees(live: LiveServer) -> None:

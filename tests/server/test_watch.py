@@ -11,12 +11,10 @@ import httpx
 import pytest
 from browserkit import CHROMIUM_ARGS, Watch
 from playwright.sync_api import expect, sync_playwright
-from serverkit import LiveServer, start_live, stop_live
+from serverkit import LiveServer, serve_built
 
-from rag.engine import Engine
 from rag.search.embedder import Embedder
 from rag.settings import Settings
-from server.app import create_app
 
 pytestmark = pytest.mark.slow
 WAIT_S = 60.0
@@ -27,12 +25,7 @@ def live(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterat
     root = tmp_path_factory.mktemp("watch")
     (root / "docs").mkdir()
     (root / "docs" / "one.md").write_text("# Lighthouse\n\nThe lighthouse keeper rows out every Tuesday.\n", encoding="utf-8")
-    settings = Settings(docs_dir=root / "docs", index_dir=root / "index", progress=False, watch=True)
-    engine = Engine(settings, embedder)
-    engine.build()
-    server = start_live(create_app(settings, engine))
-    yield server
-    stop_live(server)
+    yield from serve_built(Settings(docs_dir=root / "docs", index_dir=root / "index", progress=False, watch=True), embedder)
 
 
 def docs_of(live: LiveServer) -> Path:
