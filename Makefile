@@ -38,6 +38,9 @@ test: $(TEST_STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
+	# The engine, server and fault tests again on the Milvus store (Milvus Lite, tests/stores.py); the docstring
+	# examples ran above, and are left out here since --doctest-modules can't take two conftest.py of one name.
+	$(BIN)/python -m pytest -o addopts="-ra --strict-markers --strict-config" --store milvus tests/test_engine.py tests/server tests/faults
 	# Quality gates: thresholds sit just under today's figures and only ever go up (evals/README.md). The seed gate
 	# reads the seed article alone: documents uploaded into seeds/ through the chat page are not in its gold set.
 	mkdir -p artifacts/seed-docs && cp $(SEED_ARTICLE) artifacts/seed-docs/

@@ -78,8 +78,10 @@ def candidates(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, in
     ids = sorted(sid for sid in best if not index.is_heading(sid) and not _QUESTION.search(index.sentence_text(sid)))
     if not ids:
         return []
-    cos = index.sentence_vectors[ids] @ query_vector
-    cos_of = dict(zip(ids, cos.tolist()))
+    # One read of every vector the features need (the candidates' and the sentences before them): Milvus serves
+    # each read as a query.
+    before = sorted({sid - 1 for sid in ids if sid > 0 and t.sent_doc[sid - 1] == t.sent_doc[sid]} - set(ids))
+    cos_of = dict(zip(ids + before, (index.sentence_vectors[ids + before] @ query_vector).tolist()))
     q_tokens = list(info.tokens)
     rows: list[list[float]] = []
     headings: dict[int, int] = {}
@@ -108,7 +110,7 @@ def candidates(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, in
             answer_slot(info, text, toks),
             0.0,
             0.0,
-            float(index.sentence_vectors[sid - 1] @ query_vector) if has_prev else 0.0,
+            cos_of[sid - 1] if has_prev else 0.0,
             min(len(text.split()), 60) / 60,
         ])
     feats = np.array(rows, dtype=np.float32)

@@ -1,4 +1,4 @@
-"""A loaded, read-only index generation: everything one answer needs, in memory."""
+"""A loaded, read-only index generation: everything one answer needs (in memory, or read per question from Milvus)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,15 @@ class ChunkSearch(Protocol):
         ...
 
 
+class Vectors(Protocol):
+    """Sentence vectors by id, as a numpy array indexes them: the local store's array, or Milvus's reader."""
+
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+
+    def __getitem__(self, key: Any) -> Any: ...
+
+
 class LocalSearch:
     """The local store's search: FAISS over the chunk vectors and bm25s over their words, in memory."""
 
@@ -72,7 +81,7 @@ class LoadedIndex:
     manifest: dict[str, Any]
     documents: dict[str, Document]
     tables: store.Tables
-    sentence_vectors: np.ndarray
+    sentence_vectors: Vectors  # in memory (local), or read by id per question (Milvus)
     search: ChunkSearch
     idf: dict[str, float]
 
@@ -123,12 +132,13 @@ class LoadedIndex:
         """The current generation of the configured store: the local folder's, or Milvus's (`settings.store`)."""
         if settings.store != "milvus":
             return cls.load(settings.index_dir, settings.model)
-        from rag.search import milvus
+        from rag.search import milvus, milvus_search
 
-        number, manifest, documents, tables, vectors, idf = milvus.read(settings)
+        number, manifest, documents, tables, idf = milvus.read(settings)
         store.check_model(manifest, settings.model, settings.index_dir)
         _check_offsets(documents, tables, Path(milvus.uri(settings)), "rebuild it: rag index --store milvus --force")
-        search = milvus.MilvusSearch(settings, number, len(tables.chunk_start), idf)
+        search = milvus_search.MilvusSearch(settings, number, len(tables.chunk_start), idf)
+        vectors = milvus_search.SentenceVectors(settings, number, len(tables.sent_start), int(manifest.get("dimension", 0)))
         return cls(settings.index_dir, store.generation_name(number), manifest, documents, tables, vectors, search, idf)
 
     @property

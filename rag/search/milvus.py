@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +25,11 @@ import numpy as np
 from rag.errors import IndexCorruptError, IndexMissingError, StoreUnavailableError
 from rag.schema import Document
 from rag.search import store
-from rag.search.lexical import related_tokens, tokens
+from rag.search.lexical import tokens
 from rag.settings import Settings
 
-CHUNKS, SENTENCES, DOCUMENTS, META = "rag_chunks", "rag_sentences", "rag_documents", "rag_meta"
+SCHEMA = 2  # in the collections' names: version 1 keyed chunks and sentences by their id alone (see row_key)
+CHUNKS, SENTENCES, DOCUMENTS, META = (f"rag_{name}_v{SCHEMA}" for name in ("chunks", "sentences", "documents", "meta"))
 PIECE = 15_000  # characters of a document's text per row (VARCHAR holds 65,535 bytes: 4 bytes a character at most)
 MAX_WORDS_TEXT = 60_000  # bytes of a chunk's words kept for BM25
 CONNECT_TIMEOUT_S = 10.0
@@ -68,7 +68,7 @@ def connect(settings: Settings) -> Any:
     except ImportError as exc:
         raise StoreUnavailableError("the Milvus store needs pymilvus and milvus-lite: pip install 'rag-quotes[milvus]'") from exc
     except Exception as exc:  # pymilvus raises many kinds: each is one message to the user
-        raise StoreUnavailableError(f"the Milvus store at {address} can't be reached: {_said(exc)}") from exc
+        raise StoreUnavailableError(f"the Milvus store at {address} can't be reached: {said(exc)}") from exc
 
 
 def current(client: Any) -> int | None:
@@ -78,7 +78,7 @@ def current(client: Any) -> int | None:
             return None
         rows = client.query(META, filter='key == "current"', output_fields=["value"])
     except Exception as exc:  # the server went away after the client connected
-        raise StoreUnavailableError(f"the Milvus store can't be read: {_said(exc)}") from exc
+        raise StoreUnavailableError(f"the Milvus store can't be read: {said(exc)}") from exc
     return int(rows[0]["value"]) if rows else None
 
 
@@ -87,13 +87,13 @@ def publish(settings: Settings, gen: Path) -> int:
     number = store.generation_number(gen.name)
     client = connect(settings)
     try:
-        if current(client) == number:
-            return number
-        _ensure_collections(client, int(store.read_manifest(gen, settings.index_dir).get("dimension", 0)))
-        for name in (CHUNKS, SENTENCES, DOCUMENTS, META):
-            client.delete(name, filter=f"gen == {number}")  # leftovers of a build of this number that was killed
-        _insert(client, settings, gen, number)
-        client.upsert(META, [_meta_row("current", str(number), 0)])
+        if current(client) != number:
+            _ensure_collections(client, int(store.read_manifest(gen, settings.index_dir).get("dimension", 0)))
+            for name in (CHUNKS, SENTENCES, DOCUMENTS, META):
+                client.delete(name, filter=f"gen == {number}")  # leftovers of a build of this number that was killed
+            _insert(client, settings, gen, number)
+            client.upsert(META, [_meta_row("current", str(number), 0)])
+        # Also when it was current already: a publish killed after its upsert left the older rows behind.
         for name in (CHUNKS, SENTENCES, DOCUMENTS):
             client.delete(name, filter=f"gen != {number}")
         client.delete(META, filter=f'gen != {number} and key != "current"')
@@ -101,11 +101,12 @@ def publish(settings: Settings, gen: Path) -> int:
     except StoreUnavailableError:
         raise
     except Exception as exc:
-        raise StoreUnavailableError(f"the Milvus store at {uri(settings)} failed while publishing: {_said(exc)}") from exc
+        raise StoreUnavailableError(f"the Milvus store at {uri(settings)} failed while publishing: {said(exc)}") from exc
 
 
-def read(settings: Settings) -> tuple[int, dict[str, Any], dict[str, Document], store.Tables, np.ndarray, dict[str, float]]:
-    """The current generation: (number, manifest, documents, tables, sentence vectors, idf)."""
+def read(settings: Settings) -> tuple[int, dict[str, Any], dict[str, Document], store.Tables, dict[str, float]]:
+    """The current generation: (number, manifest, documents, tables, idf). Its vectors stay in Milvus
+    (`rag.search.milvus_search` reads them per question)."""
     client = connect(settings)
     try:
         number = current(client)
@@ -124,13 +125,15 @@ def read(settings: Settings) -> tuple[int, dict[str, Any], dict[str, Document], 
         docs = {d: Document(d, heads[d]["title"], "".join(t for _, t in sorted(p)), heads[d]["sha256"], int(heads[d]["size"]))
                 for d, p in sorted(pieces.items())}
         chunks = _all(client, CHUNKS, where, ["id", "doc", "start", "end", "first", "last"], "id")
-        sents = _all(client, SENTENCES, where, ["id", "doc", "start", "end", "vector"], "id")
+        sents = _all(client, SENTENCES, where, ["id", "doc", "start", "end"], "id")
+        _check_rows(manifest, docs, chunks, sents)
     except (IndexMissingError, StoreUnavailableError):
         raise
     except (KeyError, ValueError) as exc:
-        raise IndexCorruptError(f"the Milvus store at {uri(settings)} is incomplete ({exc}); rebuild it: rag index --force") from exc
+        raise IndexCorruptError(f"the Milvus store at {uri(settings)} is incomplete ({exc}); "
+                                "rebuild it: rag index --store milvus --force") from exc
     except Exception as exc:
-        raise StoreUnavailableError(f"the Milvus store at {uri(settings)} can't be read: {_said(exc)}") from exc
+        raise StoreUnavailableError(f"the Milvus store at {uri(settings)} can't be read: {said(exc)}") from exc
     ids = tuple(docs)
     pos = {d: i for i, d in enumerate(ids)}
     tables = store.Tables(
@@ -144,61 +147,28 @@ def read(settings: Settings) -> tuple[int, dict[str, Any], dict[str, Document], 
         sent_end=np.array([s["end"] for s in sents], dtype=np.int64),
         doc_ids=ids,
     )
-    dim = int(manifest.get("dimension", 0))
-    vectors = np.array([s["vector"] for s in sents], dtype=np.float32).reshape(len(sents), dim)
-    return number, manifest, docs, tables, vectors, idf
+    return number, manifest, docs, tables, idf
 
 
-class MilvusSearch:
-    """Dense and BM25 search of one generation's chunks in Milvus (the seam `rag.search.index.ChunkSearch`)."""
+def row_key(number: int, i: int) -> int:
+    """The primary key of chunk or sentence `i` of generation `number`: unique across generations, because Milvus
+    shows only the newest row of a key and deletes by key, so a new generation's rows under the same keys would
+    hide or take the current generation's (what a reader must never see mid-publish).
 
-    def __init__(self, settings: Settings, generation: int, chunk_count: int, vocabulary: dict[str, float]) -> None:
-        self.settings, self.generation, self.chunk_count = settings, generation, chunk_count
-        self._vocab = vocabulary  # the chunks' words (the IDF table's keys): a query word also finds its longer forms
-        self._sorted = sorted(vocabulary)
-        self._client: Any = None
+    >>> row_key(2, 5)
+    2199023255557
+    """
+    return number << 40 | i
 
-    def _db(self) -> Any:
-        if self._client is None:
-            self._client = connect(self.settings)
-        return self._client
 
-    def dense(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """The k chunks nearest the query vector: (cosines, ids), best first."""
-        hits = self._search([np.asarray(query, dtype=np.float32).tolist()], "dense", "IP", k)
-        return np.array([h["distance"] for h in hits], dtype=np.float32), np.array([h["id"] for h in hits], dtype=np.int64)
-
-    def lexical(self, query: str, k: int, among: Sequence[int] = ()) -> np.ndarray:
-        """BM25 scores of the query's words (each with its related forms, as the local BM25 takes them): of the top
-        k chunks as Milvus ranks them and of the chunks `among`, zero elsewhere."""
-        scores = np.zeros(self.chunk_count, dtype=np.float32)
-        words = " ".join(sorted({t for w in tokens(query) for t in related_tokens(w, self._vocab, self._sorted) if t in self._vocab}))
-        if not words or not self.chunk_count:
-            return scores
-        for h in self._search([words], "sparse", "BM25", k):
-            scores[int(h["id"])] = abs(float(h["distance"]))
-        rest = [int(i) for i in among if scores[int(i)] == 0]
-        if rest:  # the dense candidates' own BM25 scores, which the fusion reads
-            for h in self._search([words], "sparse", "BM25", len(rest), f" and id in {rest}"):
-                scores[int(h["id"])] = abs(float(h["distance"]))
-        return scores
-
-    def vectors(self, chunk_ids: Sequence[int]) -> dict[int, np.ndarray]:
-        """The chunks' dense vectors, by id, in one query."""
-        ids = [int(i) for i in chunk_ids]
-        try:
-            rows = self._db().query(CHUNKS, filter=f"gen == {self.generation} and id in {ids}", output_fields=["id", "dense"])
-        except Exception as exc:
-            raise StoreUnavailableError(f"the Milvus store at {uri(self.settings)} failed to read: {_said(exc)}") from exc
-        return {int(r["id"]): np.asarray(r["dense"], dtype=np.float32) for r in rows}
-
-    def _search(self, data: list[Any], field: str, metric: str, k: int, more: str = "") -> list[dict[str, Any]]:
-        try:
-            found = self._db().search(CHUNKS, data=data, anns_field=field, limit=max(1, min(k, 16_384)),
-                                      filter=f"gen == {self.generation}{more}", search_params={"metric_type": metric})
-        except Exception as exc:
-            raise StoreUnavailableError(f"the Milvus store at {uri(self.settings)} failed to search: {_said(exc)}") from exc
-        return list(found[0]) if found else []
+def _check_rows(manifest: dict[str, Any], docs: dict[str, Document], chunks: list[dict[str, Any]], sents: list[dict[str, Any]]) -> None:
+    """Every row the manifest counts is there, ids 0..n-1 (a row missing would shift every id after it: wrong quotes)."""
+    counts = manifest.get("counts", {})
+    if counts.get("documents") != len(docs):
+        raise ValueError(f"{len(docs)} documents, not the manifest's {counts.get('documents')}")
+    for name, rows in (("chunks", chunks), ("sentences", sents)):
+        if counts.get(name) != len(rows) or any(int(r["id"]) != i for i, r in enumerate(rows)):
+            raise ValueError(f"{len(rows)} {name} with ids not 0..{len(rows) - 1}, the manifest counts {counts.get(name)}")
 
 
 def _ensure_collections(client: Any, dim: int) -> None:
@@ -211,6 +181,13 @@ def _ensure_collections(client: Any, dim: int) -> None:
         schema.add_field("gen", DataType.INT64)
         return schema
 
+    def numbered() -> Any:  # chunks and sentences: keyed by row_key, their own id a field of its own
+        schema = client.create_schema(auto_id=False)
+        schema.add_field("pk", DataType.INT64, is_primary=True)
+        schema.add_field("id", DataType.INT64)
+        schema.add_field("gen", DataType.INT64)
+        return schema
+
     def make(name: str, schema: Any, vectors: dict[str, tuple[str, str]]) -> None:
         if client.has_collection(name):
             return
@@ -220,7 +197,7 @@ def _ensure_collections(client: Any, dim: int) -> None:
             index.add_index(field, index_type=kind, metric_type=metric, params=params)
         client.create_collection(name, schema=schema, index_params=index, consistency_level="Strong")  # a reader sees all or nothing
 
-    chunks = base(DataType.INT64)
+    chunks = numbered()
     for f in ("start", "end", "first", "last"):
         chunks.add_field(f, DataType.INT64)
     chunks.add_field("doc", DataType.VARCHAR, max_length=4096)
@@ -229,7 +206,7 @@ def _ensure_collections(client: Any, dim: int) -> None:
     chunks.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
     chunks.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["words"], output_field_names=["sparse"]))
     make(CHUNKS, chunks, {"dense": ("FLAT", "IP"), "sparse": ("SPARSE_INVERTED_INDEX", "BM25")})
-    sents = base(DataType.INT64)
+    sents = numbered()
     for f in ("start", "end"):
         sents.add_field(f, DataType.INT64)
     sents.add_field("doc", DataType.VARCHAR, max_length=4096)
@@ -263,13 +240,15 @@ def _insert(client: Any, settings: Settings, gen: Path, number: int) -> None:
                          "sha256": doc.sha256, "text": doc.text[at : at + PIECE], "part": part, "size": doc.size, "unused": [0.0, 0.0]})
     _put(client, DOCUMENTS, rows)
     _put(client, CHUNKS, [
-        {"id": i, "gen": number, "doc": ids[tables.chunk_doc[i]], "start": int(tables.chunk_start[i]), "end": int(tables.chunk_end[i]),
+        {"pk": row_key(number, i), "id": i, "gen": number, "doc": ids[tables.chunk_doc[i]],
+         "start": int(tables.chunk_start[i]), "end": int(tables.chunk_end[i]),
          "first": int(tables.chunk_first[i]), "last": int(tables.chunk_last[i]), "dense": chunk_vecs[i].tolist(),
          "words": " ".join(tokens(documents[ids[tables.chunk_doc[i]]].text[tables.chunk_start[i] : tables.chunk_end[i]]))
          .encode("utf-8")[:MAX_WORDS_TEXT].decode("utf-8", "ignore") or "_"}
         for i in range(len(tables.chunk_start))])
     _put(client, SENTENCES, [
-        {"id": i, "gen": number, "doc": ids[tables.sent_doc[i]], "start": int(tables.sent_start[i]), "end": int(tables.sent_end[i]),
+        {"pk": row_key(number, i), "id": i, "gen": number, "doc": ids[tables.sent_doc[i]],
+         "start": int(tables.sent_start[i]), "end": int(tables.sent_end[i]),
          "vector": sent_vecs[i].tolist()} for i in range(len(tables.sent_start))])
     manifest = (gen / store.MANIFEST).read_text(encoding="utf-8")
     idf = (gen / store.IDF).read_text(encoding="utf-8")
@@ -300,6 +279,6 @@ def _all(client: Any, name: str, where: str, fields: list[str], order: str) -> l
     return sorted(rows, key=lambda r: r[order])
 
 
-def _said(exc: BaseException) -> str:
+def said(exc: BaseException) -> str:
     """An exception's first line, short."""
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]

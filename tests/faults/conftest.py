@@ -13,6 +13,7 @@ from rag.engine import Engine
 from rag.search.embedder import Embedder
 from rag.search.indexer import build_index
 from rag.settings import Settings
+from tests.stores import suite_settings
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "server"))  # serverkit: the server tests' engine, readiness and loopback helpers
@@ -31,7 +32,7 @@ def baseline(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Ba
     """The seed plus generated documents, indexed once per run (a few seconds of embedding)."""
     root = tmp_path_factory.mktemp("faults-baseline")
     docs = make_corpus(root / "docs", CORPUS_DOCS)
-    settings = Settings(docs_dir=docs, index_dir=root / "index", progress=False, batch_size=16)
+    settings = suite_settings(docs_dir=docs, index_dir=root / "index", batch_size=16)
     report = build_index(settings, embedder)
     engine = Engine(settings, embedder)
     return Baseline(settings, answers(engine), report.chunks, report.generation)
@@ -43,4 +44,4 @@ def work(baseline: Baseline, tmp_path: Path) -> Settings:
     docs, index = tmp_path / "docs", tmp_path / "index"
     shutil.copytree(baseline.settings.docs_dir, docs)
     shutil.copytree(baseline.settings.index_dir, index)
-    return Settings(docs_dir=docs, index_dir=index, progress=False, batch_size=16)
+    return suite_settings(docs_dir=docs, index_dir=index, batch_size=16)

@@ -89,8 +89,9 @@ _CHILD = textwrap.dedent(
     from rag.search.indexer import build_index
     from rag.settings import Settings
 
-    docs, index, model, kill_at, load_model = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5] == "1"
-    settings = Settings(docs_dir=Path(docs), index_dir=Path(index), model=model, batch_size=4, progress=False)
+    docs, index, model, store_name = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[6]
+    kill_at, load_model = int(sys.argv[4]), sys.argv[5] == "1"
+    settings = Settings(docs_dir=Path(docs), index_dir=Path(index), model=model, batch_size=4, progress=False, store=store_name)
     embedder = Embedder(settings.model, batch_size=settings.batch_size, threads=1)
     steps = [0]
 
@@ -117,7 +118,7 @@ _CHILD = textwrap.dedent(
 
 def spawn_builder(settings: Settings, kill_at: int = 0, load_model: bool = False) -> subprocess.Popen[str]:
     """Start a real build of `settings` in a child process (stdout: "started", then "built GEN STEPS")."""
-    args = [str(settings.docs_dir), str(settings.index_dir), settings.model, str(kill_at), "1" if load_model else "0"]
+    args = [str(settings.docs_dir), str(settings.index_dir), settings.model, str(kill_at), "1" if load_model else "0", settings.store]
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
     return subprocess.Popen([sys.executable, "-c", _CHILD, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 

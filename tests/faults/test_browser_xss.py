@@ -12,9 +12,9 @@ from serverkit import LiveServer, start_live, stop_live
 
 from rag.engine import Engine
 from rag.search.embedder import Embedder
-from rag.settings import Settings
 from server.app import create_app
 from tests.seed import copy_seed
+from tests.stores import suite_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 HOSTILE_NAME = "\"><img src=x onerror=alert('name')>.txt"
@@ -46,7 +46,7 @@ def live(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterat
     copy_seed(docs)
     for name, text in HOSTILE_DOCS.items():
         (docs / name).write_text(text, encoding="utf-8")
-    engine = Engine(Settings(docs_dir=docs, index_dir=root / "index", progress=False), embedder)
+    engine = Engine(suite_settings(docs_dir=docs, index_dir=root / "index"), embedder)
     engine.build()
     assert HOSTILE_NAME in engine.index.documents
     server = start_live(create_app(engine.settings, engine))

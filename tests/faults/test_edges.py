@@ -28,6 +28,7 @@ from rag.search.indexer import build_index
 from rag.settings import Settings
 from server.app import create_app
 from tests.seed import copy_seed
+from tests.stores import suite_settings
 
 NOTE = "# Kiln rota\n\nThe kiln at Brenzo is fired every Thursday by Ada Quist.\n"
 
@@ -35,7 +36,7 @@ NOTE = "# Kiln rota\n\nThe kiln at Brenzo is fired every Thursday by Ada Quist.\
 def _settings(root: Path, **overrides: object) -> Settings:
     docs = root / "docs"
     docs.mkdir(parents=True, exist_ok=True)
-    return replace(Settings(docs_dir=docs, index_dir=root / "index", progress=False), **overrides)  # type: ignore[arg-type]
+    return replace(suite_settings(docs_dir=docs, index_dir=root / "index"), **overrides)  # type: ignore[arg-type]
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -140,6 +140,7 @@ def test_reindex_while_16_http_clients_ask_gives_whole_answers(tmp_path: Path, e
     assert versions["A"] > 0 and versions["B"] > 0, versions
 
 
+@pytest.mark.local_store  # damages a local generation's file
 def test_a_damaged_index_gives_503_with_the_rebuild_hint_and_no_paths(tmp_path: Path, embedder: Embedder) -> None:
     engine = private_engine(tmp_path, embedder)
     gen = store.current_generation(engine.settings.index_dir)

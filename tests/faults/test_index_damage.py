@@ -19,6 +19,7 @@ from rag.search.index import LoadedIndex
 from rag.search.indexer import build_index
 from rag.settings import Settings
 
+pytestmark = pytest.mark.local_store  # the local store's files; Milvus's incomplete rows: tests/search/test_milvus.py
 
 def _generation_files(settings: Settings) -> list[Path]:
     gen = store.current_generation(settings.index_dir)

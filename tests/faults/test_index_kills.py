@@ -72,6 +72,7 @@ def _timed_build(settings: Settings, load_model: bool) -> float:
 
 
 @pytest.mark.slow
+@pytest.mark.local_store  # kills between the local store's renames; a Milvus publish killed: tests/search/test_milvus.py
 def test_sigkill_at_random_moments_of_builds_keeps_the_previous_index(work: Settings, baseline: Baseline, embedder: Embedder) -> None:
     rng = random.Random(1234)
     _set_extra(work, True)
@@ -108,6 +109,7 @@ def test_sigkill_at_random_moments_of_builds_keeps_the_previous_index(work: Sett
 
 
 @pytest.mark.slow
+@pytest.mark.local_store
 def test_sigkill_at_every_file_system_step_of_a_build_keeps_a_loadable_index(
     work: Settings, baseline: Baseline, embedder: Embedder
 ) -> None:

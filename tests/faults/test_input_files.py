@@ -25,6 +25,7 @@ from rag.schema import Document
 from rag.search.embedder import Embedder
 from rag.search.indexer import build_index
 from rag.settings import Settings
+from tests.stores import suite_settings
 
 DEFAULT_LIMIT = Settings().max_file_bytes
 
@@ -53,7 +54,7 @@ def test_text_in_other_encodings_is_decoded_and_quoted_exactly(tmp_path: Path, e
     for name, (text, _) in ENCODED.items():
         assert texts[name] == text + "\n"
     assert texts["stray.txt"].startswith("The brasserie in Lübeck sold 19 crêpes.")
-    settings = Settings(docs_dir=docs, index_dir=tmp_path / "index", progress=False)
+    settings = suite_settings(docs_dir=docs, index_dir=tmp_path / "index")
     build_index(settings, embedder)
     engine = Engine(settings, embedder)
     for question, name in [("How many ships did the lighthouse keeper count?", "utf16.txt"), ("Who wrote 88 pages?", "cp1252.txt")]:
@@ -110,7 +111,7 @@ def test_a_long_single_line_file_is_indexed_and_quoted(tmp_path: Path, embedder:
     docs.mkdir()
     filler = " ".join(f"Row {i} holds {i * 7} grams of pepper." for i in range(2000))  # ~70 KB, one line
     (docs / "line.txt").write_text(filler + " The pepper vault of Maraq was sealed by Ilse Brandt.", encoding="utf-8")
-    settings = Settings(docs_dir=docs, index_dir=tmp_path / "index", progress=False)
+    settings = suite_settings(docs_dir=docs, index_dir=tmp_path / "index")
     started = time.process_time()  # CPU time of every thread of this process: load elsewhere doesn't count
     build_index(settings, embedder)
     assert time.process_time() - started < 240

@@ -3,6 +3,7 @@ mid-publish leaving the previous corpus answering, and clear errors for a wrong 
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import pytest
 
 from evals.gold import load_gold
 from rag.engine import Engine
-from rag.errors import IndexMismatchError, StoreUnavailableError
+from rag.errors import IndexCorruptError, IndexMismatchError, StoreUnavailableError
 from rag.search import milvus
 from rag.search.embedder import Embedder
 from rag.settings import Settings
@@ -24,10 +25,15 @@ BUILDER = Path(__file__).with_name("milvus_build.py")
 HARBOUR = "# Harbour\n\nThe harbour of Brenzo counted 1,888 barrels of tar in 1888.\n"
 
 
-def build_in_child(docs: Path, index: Path, *more: str) -> int:
-    """Run a Milvus-backed build in another process (Milvus Lite serves one process a file) and return its status."""
+def child(docs: Path, index: Path, *more: str) -> subprocess.CompletedProcess[str]:
+    """Run tests/search/milvus_build.py in another process (Milvus Lite serves one process a file)."""
     return subprocess.run([sys.executable, str(BUILDER), str(docs), str(index), *more], cwd=ROOT, check=False,
-                          capture_output=True, timeout=600).returncode
+                          capture_output=True, text=True, timeout=600)
+
+
+def build_in_child(docs: Path, index: Path, *more: str) -> int:
+    """Run a Milvus-backed build in another process and return its status."""
+    return child(docs, index, *more).returncode
 
 
 def test_the_milvus_store_answers_the_seed_questions_exactly_as_the_local_store(tmp_path: Path, embedder: Embedder) -> None:
@@ -74,6 +80,42 @@ def test_a_build_killed_while_publishing_leaves_the_previous_corpus_answering(tm
     assert not engine.ask("How many barrels of tar did Brenzo count?").abstained
     client = milvus.connect(settings)
     assert client.query(milvus.CHUNKS, filter=f"gen != {milvus.current(client)}", output_fields=["id"], limit=10) == []
+
+
+def test_a_publish_killed_before_any_of_its_writes_leaves_one_whole_corpus_answering(tmp_path: Path) -> None:
+    docs, index = copy_seed(tmp_path / "docs"), tmp_path / "index"
+    assert build_in_child(docs, index) == 0
+    (docs / "harbour.md").write_text(HARBOUR, encoding="utf-8")
+    seen = []
+    for n in range(1, 60):  # kill the n-th write of the publish (each run republishes the same generation)
+        run = child(docs, index, "kill-at", str(n))
+        assert run.stdout, run.stderr[-3000:]
+        state = json.loads(run.stdout.splitlines()[0])  # what readers saw after the run before was killed
+        whole_old = state["generation"] == "gen-000001" and not state["harbour"] and "harbour.md" not in state["documents"]
+        whole_new = state["generation"] == "gen-000002" and state["harbour"] and "harbour.md" in state["documents"]
+        assert state["seed"] and (whole_old or whole_new), (n, state)
+        seen.append(state["generation"])
+        if run.returncode == 0:  # the publish needed fewer than n writes: it finished
+            break
+        assert run.returncode == -9, run.stderr[-2000:]
+    else:
+        pytest.fail("the publish never finished")
+    assert "gen-000001" in seen and "gen-000002" in seen and n > 8, seen  # kills fell on both sides of the switch
+    final = json.loads(child(docs, index, "look").stdout)
+    assert final["generation"] == "gen-000002" and final["harbour"] and final["stray_rows"] == 0
+
+
+def test_a_milvus_store_missing_a_row_is_refused_as_incomplete_until_a_forced_rebuild(tmp_path: Path, embedder: Embedder) -> None:
+    docs, index = copy_seed(tmp_path / "docs"), tmp_path / "index"
+    settings = Settings(docs_dir=docs, index_dir=index, progress=False, store="milvus")
+    Engine(settings, embedder).build()
+    client = milvus.connect(settings)
+    client.delete(milvus.SENTENCES, filter=f"gen == {milvus.current(client)} and id == 5")  # every later id would shift by one
+    with pytest.raises(IndexCorruptError, match=r"incomplete \(\d+ sentences .*rebuild it: rag index --store milvus --force"):
+        _ = Engine(settings, embedder).index
+    engine = Engine(settings, embedder)
+    engine.build(force=True)
+    assert not engine.ask("Who is Keith Kellogg?").abstained
 
 
 def test_a_milvus_index_of_another_model_is_refused_with_the_local_stores_message(tmp_path: Path, embedder: Embedder) -> None:

@@ -19,6 +19,7 @@ from rag.engine import Engine
 from rag.search.embedder import Embedder
 from rag.settings import Settings
 from tests.seed import copy_seed
+from tests.stores import suite_settings
 
 
 def wait_ready(client: TestClient, timeout_s: float = 60.0) -> None:
@@ -35,7 +36,7 @@ def private_engine(root: Path, embedder: Embedder, **overrides: object) -> Engin
     """An engine over a fresh copy of the seed folder and its own index, for tests that change documents."""
     docs = root / "docs"
     copy_seed(docs)
-    settings = replace(Settings(docs_dir=docs, index_dir=root / "index", progress=False), **overrides)  # type: ignore[arg-type]
+    settings = replace(suite_settings(docs_dir=docs, index_dir=root / "index"), **overrides)  # type: ignore[arg-type]
     engine = Engine(settings, embedder)
     engine.build()
     return engine

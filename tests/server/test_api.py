@@ -13,9 +13,9 @@ from serverkit import hold, wait_ready
 
 from rag.engine import Engine
 from rag.search.embedder import Embedder
-from rag.settings import Settings
 from server.app import create_app
 from tests.seed import copy_seed
+from tests.stores import suite_settings
 
 pytestmark = pytest.mark.slow
 SEED_ID = "us-russia-ukraine-talks-saudi-arabia-2025-02.txt"
@@ -247,7 +247,7 @@ def test_healthz_says_starting_until_warmed_up(seed_engine: Engine) -> None:
 def test_start_builds_the_index_when_there_is_none(tmp_path: Path, embedder: Embedder) -> None:
     docs = tmp_path / "docs"
     copy_seed(docs)
-    settings = Settings(docs_dir=docs, index_dir=tmp_path / "index", progress=False)
+    settings = suite_settings(docs_dir=docs, index_dir=tmp_path / "index")
     with TestClient(create_app(settings, Engine(settings, embedder))) as c:
         wait_ready(c)
         assert c.get("/healthz").json()["documents"] == 1

@@ -15,8 +15,8 @@ from serverkit import LiveServer, private_engine, start_live, stop_live
 
 from rag.engine import Engine
 from rag.search.embedder import Embedder
-from rag.settings import Settings
 from server.app import create_app
+from tests.stores import suite_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
@@ -207,7 +207,7 @@ def test_answers_and_passages_show_markdown_marks_muted(tmp_path: Path, browser:
         "## Printing\n\nTo print a document you must:\n- Log in at the printer with your badge.\n- Pick up the pages within an hour.\n",
         encoding="utf-8",
     )
-    engine = Engine(Settings(docs_dir=docs, index_dir=tmp_path / "index", progress=False), embedder)
+    engine = Engine(suite_settings(docs_dir=docs, index_dir=tmp_path / "index"), embedder)
     engine.build()
     server = start_live(create_app(engine.settings, engine))
     try:

@@ -12,8 +12,8 @@ from playwright.sync_api import expect, sync_playwright
 from serverkit import LiveServer, serve_built
 
 from rag.search.embedder import Embedder
-from rag.settings import Settings
 from tests.pdfprint import KEEPERS, print_pdf
+from tests.stores import suite_settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 QUESTION = "Who rows out every Thursday to check the fog bell?"
@@ -25,7 +25,7 @@ def live(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterat
     (root / "docs" / "reports").mkdir(parents=True)
     print_pdf(root / "docs" / "reports" / "Keepers 2024.pdf", KEEPERS)  # a folder and a space in the id
     (root / "docs" / "notes.md").write_text("# Notes\n\nThe pier café opens at eight on Sundays.\n", encoding="utf-8")
-    yield from serve_built(Settings(docs_dir=root / "docs", index_dir=root / "index", cache_dir=root / "cache", progress=False), embedder)
+    yield from serve_built(suite_settings(docs_dir=root / "docs", index_dir=root / "index", cache_dir=root / "cache"), embedder)
 
 
 def test_the_apis_pdf_citation_has_a_page_and_boxes_and_the_pages_endpoint_agrees(live: LiveServer) -> None:

@@ -214,6 +214,7 @@ def test_an_index_built_outside_the_server_is_picked_up(tmp_path: Path, embedder
         assert "kiln.txt" in [d["doc_id"] for d in c.get("/api/documents").json()]
 
 
+@pytest.mark.local_store  # damages a local generation's file
 def test_a_damaged_index_built_outside_is_tried_once_not_every_few_seconds(
     tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,7 +14,7 @@ from playwright.sync_api import expect, sync_playwright
 from serverkit import LiveServer, serve_built
 
 from rag.search.embedder import Embedder
-from rag.settings import Settings
+from tests.stores import suite_settings
 
 pytestmark = pytest.mark.slow
 WAIT_S = 60.0
@@ -25,7 +25,7 @@ def live(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterat
     root = tmp_path_factory.mktemp("watch")
     (root / "docs").mkdir()
     (root / "docs" / "one.md").write_text("# Lighthouse\n\nThe lighthouse keeper rows out every Tuesday.\n", encoding="utf-8")
-    yield from serve_built(Settings(docs_dir=root / "docs", index_dir=root / "index", progress=False, watch=True), embedder)
+    yield from serve_built(suite_settings(docs_dir=root / "docs", index_dir=root / "index", watch=True), embedder)
 
 
 def docs_of(live: LiveServer) -> Path:
