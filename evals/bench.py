@@ -31,6 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only", action="append", choices=PARTS, help="run only these parts (repeatable; default: all)")
     parser.add_argument("--gold", type=Path, default=Path("evals/gold.jsonl"), help="questions for the latency and load runs")
     parser.add_argument("--sizes", type=lambda s: tuple(int(x) for x in s.split(",")), help="scale sizes, e.g. 10000,100000")
+    parser.add_argument("--embed-up-to", type=int, help="scale-out: embed corpora up to this many chunks, draw vectors above "
+                        "(default 10000; 0 measures serving alone at every size, in minutes)")
     parser.add_argument(
         "--dataset", type=Path, default=SQUAD, help="bigger corpus + questions for indexing and backends (default: %(default)s)"
     )
@@ -104,7 +106,8 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
 
         sizes = args.sizes or ((500,) if smoke else (10_000, 100_000))
         say(f"scale-out {sizes}")
-        result["scale_out"] = bench_scaleout.run(sizes, dataset, log=say)
+        embed_up_to = bench_scaleout.EMBED_UP_TO if args.embed_up_to is None else args.embed_up_to
+        result["scale_out"] = bench_scaleout.run(sizes, dataset, log=say, embed_up_to=embed_up_to)
     save()
     for target, measured, met in bench_report.targets(result):
         say(f"{'met   ' if met else 'MISSED'} {target}: {measured}")

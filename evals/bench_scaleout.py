@@ -105,14 +105,14 @@ def _asks(docs: Path, index: Path, store: str, questions: list[str]) -> dict[str
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def run(sizes: tuple[int, ...], dataset: Path | None = None, log: Any = None) -> dict[str, Any]:
+def run(sizes: tuple[int, ...], dataset: Path | None = None, log: Any = None, embed_up_to: int = EMBED_UP_TO) -> dict[str, Any]:
     """Measure each size: builds (one process, Ray, Milvus publish) and questions (local, Milvus Lite)."""
     rows = []
     for n in sizes:
         with tempfile.TemporaryDirectory(prefix="rag-scaleout-") as tmp:
             work = Path(tmp)
             questions = corpus(work / "docs", n, english(dataset))
-            drawn = n > EMBED_UP_TO
+            drawn = n > embed_up_to
             if log:
                 log(f"scale-out {n:,} chunks: one process" + (" (drawn vectors)" if drawn else ""))
             one = _drawn_build(work / "docs", work / "one") if drawn else _build(work / "docs", work / "one", "--force")
@@ -129,7 +129,8 @@ def run(sizes: tuple[int, ...], dataset: Path | None = None, log: Any = None) ->
             chunks = json.loads(next((work / "one").glob("gen-*/manifest.json")).read_text())["counts"]["chunks"]
             rows.append({"chunks": chunks, "vectors": "drawn" if drawn else "embedded", "build_one_process": one,
                          "build_ray_local": ray, "publish_milvus_lite": milvus, "ask_local": local_q, "ask_milvus_lite": milvus_q})
-    return {"rows": rows, "sentences_per_doc": SENTENCES_PER_DOC, "text": "SQuAD sentences" if english(dataset) else "made-up words"}
+    text = "SQuAD sentences" if english(dataset) else "made-up words"
+    return {"rows": rows, "sentences_per_doc": SENTENCES_PER_DOC, "text": text, "embed_up_to": embed_up_to}
 
 
 def markdown(r: dict[str, Any]) -> list[str]:
@@ -138,7 +139,7 @@ def markdown(r: dict[str, Any]) -> list[str]:
              f"Synthetic documents of {r['sentences_per_doc']} sentences ({r['text']}, drawn at random); "
              "each build is `rag index` in its own process (seconds and peak RSS by /usr/bin/time); questions are "
              "`Engine.ask` in a process that loaded the index (p50 of 60, and its peak RSS). Above "
-             f"{EMBED_UP_TO:,} chunks the vectors are drawn at random instead of embedded (embedding them takes hours "
+             f"{r.get('embed_up_to', EMBED_UP_TO):,} chunks the vectors are drawn at random instead of embedded (embedding takes hours "
              "on two cores), so those rows measure serving and the build's other steps, not embedding.", "",
              "| chunks | build, one process | build, local Ray | publish to Milvus Lite | ask p50, local | ask p50, Milvus Lite |",
              "| ---: | ---: | ---: | ---: | ---: | ---: |"]

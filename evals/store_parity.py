@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from evals.gold import load_gold
+from evals.metrics import contains_answer
 from rag.engine import Engine
 from rag.search.embedder import Embedder
 from rag.settings import Settings
@@ -21,12 +22,18 @@ def main(docs: Path, index: Path, gold: Path) -> int:
     lite.build()  # publishes the same generation to Milvus Lite
     questions = load_gold(gold)
     differ = 0
+    hits, abstained = [0, 0], [0, 0]  # local, milvus: answerable questions answered with a gold answer; abstentions
     for q in questions:
         a, b = local.ask(q.question, list(q.history)), lite.ask(q.question, list(q.history))
+        for n, x in enumerate((a, b)):
+            hits[n] += q.answerable and not x.abstained and contains_answer(x.answer, q.answers)
+            abstained[n] += x.abstained
         if (a.answer, a.abstained) != (b.answer, b.abstained):
             differ += 1
             print(f"differs: {q.question}\n  local:  {a.answer[:100]}\n  milvus: {b.answer[:100]}")
-    print(f"{differ} of {len(questions)} answers differ")
+    answerable = sum(q.answerable for q in questions) or 1
+    print(f"{differ} of {len(questions)} answers differ; hit rate local {hits[0] / answerable:.1%}, milvus "
+          f"{hits[1] / answerable:.1%} (of {answerable} answerable); abstentions local {abstained[0]}, milvus {abstained[1]}")
     return 0
 
 

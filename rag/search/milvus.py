@@ -17,12 +17,14 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Iterable
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rag.errors import IndexCorruptError, IndexMissingError, StoreUnavailableError
+from rag.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, StoreUnavailableError
 from rag.schema import Document
 from rag.search import store
 from rag.search.lexical import tokens
@@ -34,6 +36,9 @@ PIECE = 15_000  # characters of a document's text per row (VARCHAR holds 65,535 
 MAX_WORDS_TEXT = 60_000  # bytes of a chunk's words kept for BM25
 CONNECT_TIMEOUT_S = 10.0
 BATCH = 2_000  # rows per insert or read
+# Build and search parameters of the chunk vectors' index (Settings.milvus_index); FLAT and AUTOINDEX take none.
+INDEX_PARAMS: dict[str, dict[str, int]] = {"HNSW": {"M": 16, "efConstruction": 200}, "IVF_SQ8": {"nlist": 4096}}
+SEARCH_PARAMS: dict[str, dict[str, int]] = {"HNSW": {"ef": 128}, "IVF_SQ8": {"nprobe": 64}}
 BM25_K1, BM25_B = 1.5, 0.75  # as bm25s, the local store's BM25
 _CLIENTS: dict[tuple[str, str], Any] = {}
 _LOCK = threading.Lock()
@@ -88,7 +93,7 @@ def publish(settings: Settings, gen: Path) -> int:
     client = connect(settings)
     try:
         if current(client) != number:
-            _ensure_collections(client, int(store.read_manifest(gen, settings.index_dir).get("dimension", 0)))
+            _ensure_collections(client, int(store.read_manifest(gen, settings.index_dir).get("dimension", 0)), settings.milvus_index)
             for name in (CHUNKS, SENTENCES, DOCUMENTS, META):
                 client.delete(name, filter=f"gen == {number}")  # leftovers of a build of this number that was killed
             _insert(client, settings, gen, number)
@@ -98,7 +103,7 @@ def publish(settings: Settings, gen: Path) -> int:
             client.delete(name, filter=f"gen != {number}")
         client.delete(META, filter=f'gen != {number} and key != "current"')
         return number
-    except StoreUnavailableError:
+    except (StoreUnavailableError, IndexMismatchError):
         raise
     except Exception as exc:
         raise StoreUnavailableError(f"the Milvus store at {uri(settings)} failed while publishing: {said(exc)}") from exc
@@ -171,8 +176,8 @@ def _check_rows(manifest: dict[str, Any], docs: dict[str, Document], chunks: lis
             raise ValueError(f"{len(rows)} {name} with ids not 0..{len(rows) - 1}, the manifest counts {counts.get(name)}")
 
 
-def _ensure_collections(client: Any, dim: int) -> None:
-    """Create the four collections when missing."""
+def _ensure_collections(client: Any, dim: int, dense_index: str = "FLAT") -> None:
+    """Create the four collections when missing, the chunk vectors indexed by `dense_index` (Settings.milvus_index)."""
     from pymilvus import DataType, Function, FunctionType
 
     def base(pk: Any, **pk_args: Any) -> Any:
@@ -190,10 +195,16 @@ def _ensure_collections(client: Any, dim: int) -> None:
 
     def make(name: str, schema: Any, vectors: dict[str, tuple[str, str]]) -> None:
         if client.has_collection(name):
+            made = client.describe_index(name, "dense").get("index_type") if name == CHUNKS else dense_index
+            if made != dense_index:  # an index is made with its collection: a setting changed later would do nothing
+                raise IndexMismatchError(
+                    f"the Milvus collection {CHUNKS} has a {made} index, but milvus_index (RAG_MILVUS_INDEX) asks for "
+                    f"{dense_index}: set it back, or drop {CHUNKS} (or use another RAG_MILVUS_URI) and rebuild"
+                )
             return
         index = client.prepare_index_params()
         for field, (kind, metric) in vectors.items():
-            params = {"bm25_k1": BM25_K1, "bm25_b": BM25_B} if metric == "BM25" else {}
+            params = {"bm25_k1": BM25_K1, "bm25_b": BM25_B} if metric == "BM25" else INDEX_PARAMS.get(kind, {})
             index.add_index(field, index_type=kind, metric_type=metric, params=params)
         client.create_collection(name, schema=schema, index_params=index, consistency_level="Strong")  # a reader sees all or nothing
 
@@ -205,7 +216,7 @@ def _ensure_collections(client: Any, dim: int) -> None:
     chunks.add_field("dense", DataType.FLOAT_VECTOR, dim=dim)
     chunks.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
     chunks.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["words"], output_field_names=["sparse"]))
-    make(CHUNKS, chunks, {"dense": ("FLAT", "IP"), "sparse": ("SPARSE_INVERTED_INDEX", "BM25")})
+    make(CHUNKS, chunks, {"dense": (dense_index, "IP"), "sparse": ("SPARSE_INVERTED_INDEX", "BM25")})
     sents = numbered()
     for f in ("start", "end"):
         sents.add_field(f, DataType.INT64)
@@ -239,17 +250,19 @@ def _insert(client: Any, settings: Settings, gen: Path, number: int) -> None:
             rows.append({"id": f"{number}:{part}:{doc.doc_id}"[:4200], "gen": number, "doc_id": doc.doc_id, "title": doc.title[:2000],
                          "sha256": doc.sha256, "text": doc.text[at : at + PIECE], "part": part, "size": doc.size, "unused": [0.0, 0.0]})
     _put(client, DOCUMENTS, rows)
-    _put(client, CHUNKS, [
+    # Rows are made a batch at a time (generators): a list of every sentence's vector as Python floats would take
+    # about 12 KB a sentence, 4.8 GB at 10^5 chunks.
+    _put(client, CHUNKS, (
         {"pk": row_key(number, i), "id": i, "gen": number, "doc": ids[tables.chunk_doc[i]],
          "start": int(tables.chunk_start[i]), "end": int(tables.chunk_end[i]),
          "first": int(tables.chunk_first[i]), "last": int(tables.chunk_last[i]), "dense": chunk_vecs[i].tolist(),
          "words": " ".join(tokens(documents[ids[tables.chunk_doc[i]]].text[tables.chunk_start[i] : tables.chunk_end[i]]))
          .encode("utf-8")[:MAX_WORDS_TEXT].decode("utf-8", "ignore") or "_"}
-        for i in range(len(tables.chunk_start))])
-    _put(client, SENTENCES, [
+        for i in range(len(tables.chunk_start))))
+    _put(client, SENTENCES, (
         {"pk": row_key(number, i), "id": i, "gen": number, "doc": ids[tables.sent_doc[i]],
          "start": int(tables.sent_start[i]), "end": int(tables.sent_end[i]),
-         "vector": sent_vecs[i].tolist()} for i in range(len(tables.sent_start))])
+         "vector": sent_vecs[i].tolist()} for i in range(len(tables.sent_start))))
     manifest = (gen / store.MANIFEST).read_text(encoding="utf-8")
     idf = (gen / store.IDF).read_text(encoding="utf-8")
     _put(client, META, [_meta_row(key, value[at : at + PIECE], number, part) for key, value in (("manifest", manifest), ("idf", idf))
@@ -262,9 +275,11 @@ def _meta_row(key: str, value: str, number: int, part: int = 0) -> dict[str, Any
     return {"id": pk, "gen": number, "key": key, "part": part, "value": value, "unused": [0.0, 0.0]}
 
 
-def _put(client: Any, name: str, rows: list[dict[str, Any]]) -> None:
-    for at in range(0, len(rows), BATCH):
-        client.insert(name, rows[at : at + BATCH])
+def _put(client: Any, name: str, rows: Iterable[dict[str, Any]]) -> None:
+    """Insert `rows`, BATCH at a time, taking them from the iterable only as each insert needs them."""
+    it = iter(rows)
+    while batch := list(islice(it, BATCH)):
+        client.insert(name, batch)
 
 
 def _all(client: Any, name: str, where: str, fields: list[str], order: str) -> list[dict[str, Any]]:

@@ -30,6 +30,7 @@ class MilvusSearch:
         self._vocab = vocabulary  # the chunks' words (the IDF table's keys): a query word also finds its longer forms
         self._sorted = sorted(vocabulary)
         self._client: Any = None
+        self._index: str | None = None  # the chunk vectors' index type, read once
 
     def _db(self) -> Any:
         if self._client is None:
@@ -38,7 +39,7 @@ class MilvusSearch:
 
     def dense(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The k chunks nearest the query vector: (cosines, ids), best first."""
-        hits = self._search([np.asarray(query, dtype=np.float32).tolist()], "dense", "IP", k)
+        hits = self._search([np.asarray(query, dtype=np.float32).tolist()], "dense", "IP", k, params=self._dense_params(k))
         return np.array([h["distance"] for h in hits], dtype=np.float32), np.array([h["entity"]["id"] for h in hits], dtype=np.int64)
 
     def lexical(self, query: str, k: int, among: Sequence[int] = ()) -> np.ndarray:
@@ -52,7 +53,8 @@ class MilvusSearch:
             scores[int(h["entity"]["id"])] = abs(float(h["distance"]))
         rest = [int(i) for i in among if scores[int(i)] == 0]
         if rest:  # the dense candidates' own BM25 scores, which the fusion reads
-            for h in self._search([words], "sparse", "BM25", len(rest), f" and id in {rest}"):
+            keys = [milvus.row_key(self.generation, i) for i in rest]  # by primary key: a filter on `id` scans every row
+            for h in self._search([words], "sparse", "BM25", len(rest), f" and pk in {keys}"):
                 scores[int(h["entity"]["id"])] = abs(float(h["distance"]))
         return scores
 
@@ -60,16 +62,31 @@ class MilvusSearch:
         """The chunks' dense vectors, by id, in one query."""
         ids = [int(i) for i in chunk_ids]
         try:
-            rows = self._db().query(milvus.CHUNKS, filter=f"gen == {self.generation} and id in {ids}", output_fields=["id", "dense"])
+            keys = [milvus.row_key(self.generation, i) for i in ids]
+            rows = self._db().query(milvus.CHUNKS, filter=f"pk in {keys}", output_fields=["id", "dense"])
         except Exception as exc:
             raise StoreUnavailableError(f"the Milvus store at {milvus.uri(self.settings)} failed to read: {milvus.said(exc)}") from exc
         return {int(r["id"]): np.asarray(r["dense"], dtype=np.float32) for r in rows}
 
-    def _search(self, data: list[Any], field: str, metric: str, k: int, more: str = "") -> list[dict[str, Any]]:
+    def _dense_params(self, k: int) -> dict[str, int]:
+        """Search parameters of the chunk vectors' index as it was made (HNSW's ef at least k)."""
+        if self._index is None:
+            try:
+                self._index = str(self._db().describe_index(milvus.CHUNKS, "dense").get("index_type", "FLAT"))
+            except Exception as exc:
+                raise StoreUnavailableError(f"the Milvus store at {milvus.uri(self.settings)} failed to read: {milvus.said(exc)}") from exc
+        params = dict(milvus.SEARCH_PARAMS.get(self._index, {}))
+        if "ef" in params:
+            params["ef"] = max(params["ef"], k)
+        return params
+
+    def _search(
+        self, data: list[Any], field: str, metric: str, k: int, more: str = "", params: dict[str, int] | None = None
+    ) -> list[dict[str, Any]]:
         try:
             found = self._db().search(milvus.CHUNKS, data=data, anns_field=field, limit=max(1, min(k, 16_384)),
-                                      filter=f"gen == {self.generation}{more}", search_params={"metric_type": metric},
-                                      output_fields=["id"])
+                                      filter=f"gen == {self.generation}{more}",
+                                      search_params={"metric_type": metric, "params": params or {}}, output_fields=["id"])
         except Exception as exc:
             raise StoreUnavailableError(f"the Milvus store at {milvus.uri(self.settings)} failed to search: {milvus.said(exc)}") from exc
         return list(found[0]) if found else []
@@ -111,7 +128,9 @@ class SentenceVectors:
         for at in range(0, len(ids), 1_000):
             part = ids[at : at + 1_000]
             try:
-                rows = client.query(milvus.SENTENCES, filter=f"gen == {self.generation} and id in {part}", output_fields=["id", "vector"])
+                # By primary key (which holds the generation): a filter on the plain `id` field scans every row.
+                keys = [milvus.row_key(self.generation, i) for i in part]
+                rows = client.query(milvus.SENTENCES, filter=f"pk in {keys}", output_fields=["id", "vector"])
             except Exception as exc:
                 raise StoreUnavailableError(f"the Milvus store at {milvus.uri(self.settings)} failed to read: {milvus.said(exc)}") from exc
             for r in rows:

@@ -7,13 +7,14 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from evals.gold import load_gold
 from rag.engine import Engine
-from rag.errors import IndexCorruptError, IndexMismatchError, StoreUnavailableError
+from rag.errors import ConfigError, IndexCorruptError, IndexMismatchError, StoreUnavailableError
 from rag.search import milvus
 from rag.search.embedder import Embedder
 from rag.settings import Settings
@@ -47,6 +48,29 @@ def test_the_milvus_store_answers_the_seed_questions_exactly_as_the_local_store(
     for q in load_gold(ROOT / "evals" / "gold.jsonl"):
         a, b = local.ask(q.question, list(q.history)), lite.ask(q.question, list(q.history))
         assert (b.answer, b.abstained, b.citations) == (a.answer, a.abstained, a.citations), q.question
+
+
+def test_an_hnsw_milvus_index_is_made_as_set_and_answers_the_seed_as_the_local_store(tmp_path: Path, embedder: Embedder) -> None:
+    docs = copy_seed(tmp_path / "docs")
+    local = Engine(Settings(docs_dir=docs, index_dir=tmp_path / "index", progress=False), embedder)
+    local.build()
+    settings = Settings(docs_dir=docs, index_dir=tmp_path / "index", progress=False, store="milvus", milvus_index="HNSW")
+    lite = Engine(settings, embedder)
+    lite.build()
+    assert milvus.connect(settings).describe_index(milvus.CHUNKS, "dense")["index_type"] == "HNSW"
+    for q in load_gold(ROOT / "evals" / "gold.jsonl")[:12]:  # ef (128) covers the seed's chunks: the search is exact
+        a, b = local.ask(q.question, list(q.history)), lite.ask(q.question, list(q.history))
+        assert (b.answer, b.abstained) == (a.answer, a.abstained), q.question
+    (docs / "harbour.md").write_text(HARBOUR, encoding="utf-8")
+    flat = Engine(replace(settings, milvus_index="FLAT"), embedder)
+    with pytest.raises(IndexMismatchError, match=re.escape("has a HNSW index, but milvus_index (RAG_MILVUS_INDEX) asks for FLAT")):
+        flat.build()
+    assert lite.ask("How many barrels of tar did Brenzo count?").abstained  # the corpus served is the one before
+
+
+def test_an_unknown_milvus_index_is_refused_by_name() -> None:
+    with pytest.raises(ConfigError, match="milvus_index must be one of FLAT, HNSW, IVF_SQ8, AUTOINDEX, not 'DISKANN'"):
+        Settings.from_env({"RAG_MILVUS_INDEX": "DISKANN"})
 
 
 def test_a_rebuild_serves_the_new_generation_whole_and_removes_the_old_ones_rows(tmp_path: Path, embedder: Embedder) -> None:
