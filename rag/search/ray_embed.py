@@ -39,14 +39,18 @@ def encode(texts: Sequence[str], settings: Settings, progress: Callable[[int], N
         # Without an address, a local Ray with this machine's CPUs (settings.threads of them at most).
         ray.init(address=settings.ray_address or None, num_cpus=None if settings.ray_address else settings.threads,
                  include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
-        logging.getLogger("ray.data").setLevel(logging.WARNING)  # its per-dataset INFO lines would bury the build's own
     try:
+        import ray.data  # configures its loggers: quieted after, or they would bury the build's own progress
+
+        logging.getLogger("ray.data").setLevel(logging.ERROR)
+        ray.data.DataContext.get_current().enable_progress_bars = False  # the build's own bar counts the texts
         workers = settings.ray_workers or max(1, int(ray.available_resources().get("CPU", 1)))
         data = ray.data.from_items([{"i": i, "text": t} for i, t in enumerate(texts)])
         vectors = data.map_batches(
             EncodeActor, fn_constructor_kwargs={"model": settings.model, "backend": settings.backend, "batch_size": settings.batch_size,
                                                 "cache_dir": str(settings.cache_dir) if settings.cache_dir else None},
-            batch_size=settings.batch_size, concurrency=workers, num_cpus=1, batch_format="numpy",
+            batch_size=settings.batch_size, compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1,
+            batch_format="numpy",
         )
         out: np.ndarray | None = None
         for batch in vectors.iter_batches(batch_size=settings.batch_size, batch_format="numpy"):
