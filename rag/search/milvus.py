@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -170,6 +170,15 @@ def row_key(number: int, i: int) -> int:
     return number << 40 | i
 
 
+def by_keys(number: int, ids: Sequence[int]) -> str:
+    """A filter for rows `ids` of generation `number` by primary key (a filter on the plain `id` field scans every row).
+
+    >>> by_keys(2, [5])
+    'pk in [2199023255557]'
+    """
+    return f"pk in {[row_key(number, int(i)) for i in ids]}"
+
+
 def _check_rows(manifest: dict[str, Any], docs: dict[str, Document], chunks: list[dict[str, Any]], sents: list[dict[str, Any]]) -> None:
     """Every row the manifest counts is there, ids 0..n-1 (a row missing would shift every id after it: wrong quotes)."""
     counts = manifest.get("counts", {})
@@ -199,12 +208,6 @@ def _ensure_collections(client: Any, dim: int, dense_index: str = "FLAT") -> Non
 
     def make(name: str, schema: Any, vectors: dict[str, tuple[str, str]]) -> None:
         if client.has_collection(name):
-            made = client.describe_index(name, "dense").get("index_type") if name == CHUNKS else dense_index
-            if made != dense_index:  # an index is made with its collection: a setting changed later would do nothing
-                raise IndexMismatchError(
-                    f"the Milvus collection {CHUNKS} has a {made} index, but milvus_index (RAG_MILVUS_INDEX) asks for "
-                    f"{dense_index}: set it back, or drop {CHUNKS} (or use another RAG_MILVUS_URI) and rebuild"
-                )
             return
         index = client.prepare_index_params()
         for field, (kind, metric) in vectors.items():
@@ -221,6 +224,12 @@ def _ensure_collections(client: Any, dim: int, dense_index: str = "FLAT") -> Non
     chunks.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
     chunks.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["words"], output_field_names=["sparse"]))
     make(CHUNKS, chunks, {"dense": (dense_index, "IP"), "sparse": ("SPARSE_INVERTED_INDEX", "BM25")})
+    made = client.describe_index(CHUNKS, "dense").get("index_type")
+    if made != dense_index:  # an index is made with its collection: a setting changed later would do nothing
+        raise IndexMismatchError(
+            f"the Milvus collection {CHUNKS} has a {made} index, but milvus_index (RAG_MILVUS_INDEX) asks for "
+            f"{dense_index}: set it back, or drop {CHUNKS} (or use another RAG_MILVUS_URI) and rebuild"
+        )
     sents = numbered()
     for f in ("start", "end"):
         sents.add_field(f, DataType.INT64)

@@ -53,8 +53,7 @@ class MilvusSearch:
             scores[int(h["entity"]["id"])] = abs(float(h["distance"]))
         rest = [int(i) for i in among if scores[int(i)] == 0]
         if rest:  # the dense candidates' own BM25 scores, which the fusion reads
-            keys = [milvus.row_key(self.generation, i) for i in rest]  # by primary key: a filter on `id` scans every row
-            for h in self._search([words], "sparse", "BM25", len(rest), f" and pk in {keys}"):
+            for h in self._search([words], "sparse", "BM25", len(rest), f" and {milvus.by_keys(self.generation, rest)}"):
                 scores[int(h["entity"]["id"])] = abs(float(h["distance"]))
         return scores
 
@@ -62,8 +61,7 @@ class MilvusSearch:
         """The chunks' dense vectors, by id, in one query."""
         ids = [int(i) for i in chunk_ids]
         try:
-            keys = [milvus.row_key(self.generation, i) for i in ids]
-            rows = self._db().query(milvus.CHUNKS, filter=f"pk in {keys}", output_fields=["id", "dense"])
+            rows = self._db().query(milvus.CHUNKS, filter=milvus.by_keys(self.generation, ids), output_fields=["id", "dense"])
         except Exception as exc:
             raise StoreUnavailableError(f"the Milvus store at {milvus.uri(self.settings)} failed to read: {milvus.said(exc)}") from exc
         return {int(r["id"]): np.asarray(r["dense"], dtype=np.float32) for r in rows}
@@ -128,9 +126,7 @@ class SentenceVectors:
         for at in range(0, len(ids), 1_000):
             part = ids[at : at + 1_000]
             try:
-                # By primary key (which holds the generation): a filter on the plain `id` field scans every row.
-                keys = [milvus.row_key(self.generation, i) for i in part]
-                rows = client.query(milvus.SENTENCES, filter=f"pk in {keys}", output_fields=["id", "vector"])
+                rows = client.query(milvus.SENTENCES, filter=milvus.by_keys(self.generation, part), output_fields=["id", "vector"])
             except Exception as exc:
                 raise StoreUnavailableError(f"the Milvus store at {milvus.uri(self.settings)} failed to read: {milvus.said(exc)}") from exc
             for r in rows:
