@@ -13,7 +13,7 @@ TRAIN_DATA ?= ../shared/datasets/train
 TRAIN_QUESTIONS ?= 10000
 SEED_ARTICLE := seeds/us-russia-ukraine-talks-saudi-arabia-2025-02.txt
 
-.PHONY: run test index lint bench soak clean train
+.PHONY: run test index lint bench soak clean train fit
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -45,12 +45,12 @@ test: $(TEST_STAMP)
 	# reads the seed article alone: documents uploaded into seeds/ through the chat page are not in its gold set.
 	mkdir -p artifacts/seed-docs && cp $(SEED_ARTICLE) artifacts/seed-docs/
 	$(BIN)/rag eval --gold evals/gold.jsonl --docs artifacts/seed-docs --index $(CURDIR)/artifacts/eval-index --out artifacts/eval-seed \
-	  --fail-under hit_rate=0.84 --fail-under hit_rate_no_abstention=0.84 --fail-under recall_at_5=0.95 --fail-under mrr=0.85 \
-	  --fail-under citation_verbatim=1.0 --fail-under citation_support=0.84 --fail-under abstention_recall=0.55 \
+	  --fail-under hit_rate=0.88 --fail-under hit_rate_no_abstention=0.88 --fail-under recall_at_5=0.95 --fail-under mrr=0.85 \
+	  --fail-under citation_verbatim=1.0 --fail-under citation_support=0.88 --fail-under abstention_recall=0.55 \
 	  --fail-under abstention_auc=0.82 --fail-over false_abstention_rate=0.03
 	if [ -d $(SQUAD) ]; then $(BIN)/rag eval --gold $(SQUAD)/questions.jsonl --docs $(SQUAD)/docs \
 	  --index $(CURDIR)/artifacts/eval-squad-index --out artifacts/eval-squad \
-	  --fail-under hit_rate=0.79 --fail-under abstention_recall=0.44 --fail-under abstention_auc=0.79 --fail-under citation_verbatim=1.0 \
+	  --fail-under hit_rate=0.82 --fail-under abstention_recall=0.44 --fail-under abstention_auc=0.80 --fail-under citation_verbatim=1.0 \
 	  --fail-over false_abstention_rate=0.05; else echo "SQuAD gate not run: $(SQUAD) is missing"; fi
 
 # The learned answer scorer (models/answer-scorer.md): examples from the public data of $(TRAIN_DATA) through the
@@ -60,8 +60,15 @@ train: $(TEST_STAMP)
 	$(BIN)/python -m training.data --train-dir $(TRAIN_DATA) --out artifacts/train/examples.jsonl
 	$(BIN)/python -m training.train --examples artifacts/train/examples.jsonl --out artifacts/train/run --max-questions $(TRAIN_QUESTIONS)
 	$(BIN)/python -m training.export --run artifacts/train/run --examples artifacts/train/examples.jsonl --out models/answer-scorer
-	$(BIN)/python -m training.heldout --train-dir $(TRAIN_DATA) --examples artifacts/train/examples.jsonl --out artifacts/train/heldout
+	$(BIN)/python -m training.heldout --train-dir $(TRAIN_DATA) --out artifacts/train/heldout
 	$(BIN)/python -m training.blend --heldout artifacts/train/heldout --index artifacts/train/heldout-idx --model models/answer-scorer
+
+# The composer's ranking weights (RANK_WEIGHTS in rag/answer/composer.py): fitted on the training articles of
+# $(TRAIN_DATA) (36 SQuAD articles, 12,454 questions; the held-out ones never), cross-validated by article; about 16
+# minutes on 2 cores. It prints the constants; the abstention weights it prints too are not the shipped ones (evals/README.md).
+fit: $(TEST_STAMP)
+	$(BIN)/python -m training.heldout --train-dir $(TRAIN_DATA) --fold train --out artifacts/train/fit-set
+	$(BIN)/python -m evals.fit artifacts/train/fit-set/docs:artifacts/train/fit-set/gold.jsonl --target-false-abstention 0.05
 
 # Speed, load, scale and memory figures into evals/BENCHMARKS.md (about 15 minutes on 2 cores).
 bench: $(STAMP)

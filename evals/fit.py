@@ -1,11 +1,11 @@
-"""Fit the composer's ranking and abstention weights on development sets, with grouped cross-validation.
+"""Fit the composer's ranking and abstention weights on labelled sets, with grouped cross-validation.
 
-Run: python -m evals.fit DOCS_DIR:GOLD_FILE [DOCS_DIR:GOLD_FILE ...] [--weight N ...]
+Run: python -m evals.fit DOCS_DIR:GOLD_FILE [DOCS_DIR:GOLD_FILE ...] [--weight N ...]   (`make fit`: the training articles)
 It prints cross-validated figures and the constants to paste into rag/answer/composer.py. Folds group questions by
-paragraph (or by question where no paragraph is given), so no question is judged by weights fitted on its own
-paragraph. The abstention model is a logistic regression whose weights are constrained to the direction that
-makes sense for any corpus (more similarity, more of the question's names, the right kind of answer: more
-confidence), so it can't learn quirks of one data set such as "copied wording means a trick question".
+article (else by paragraph, else by question), so no question is judged by weights fitted on its own article.
+Both models keep their weights to the direction that makes sense for any corpus (more similarity, more of the
+question's names, the right kind of answer: a likelier answer, more confidence), so they can't learn quirks of one
+data set such as "copied wording means a trick question".
 """
 
 from __future__ import annotations
@@ -64,27 +64,37 @@ def collect(set_no: int, docs: Path, gold: Path, weight: float, settings: Settin
             continue
         texts = [index.sentence_text(c.sentence_id) for c in ranked]
         labels = np.array([contains_answer(t, q["answers"]) for t in texts])
-        group = f"{set_no}:{q.get('paragraph', q['id'])}"
+        group = f"{set_no}:{q.get('article', q.get('paragraph', q['id']))}"  # folds never split an article
         kind = q.get("kind") or ("answerable" if q["answerable"] else "unanswerable")
         rows.append(Row(group, kind, weight, bool(q["answerable"]), ranked, info, index, labels, np.array([len(t.split()) for t in texts])))
     return rows
 
 
 def fit_ranker(rows: list[Row], c: float = 0.1) -> np.ndarray:
-    """Weights that rank a sentence holding the answer above those that don't (pairwise logistic regression)."""
-    from sklearn.linear_model import LogisticRegression
+    """Weights that rank a sentence holding the answer above those that don't (pairwise logistic regression).
 
-    xs, ys = [], []
+    Every feature is built so that more means a likelier answer, and the weights are kept at zero or above: a
+    corpus quirk (Wikipedia's answer sentences repeat fewer of the question's names than the sentence before them)
+    can't turn a feature against lists, tables and handbooks.
+    """
+    from scipy.optimize import minimize
+
+    diffs: list[np.ndarray] = []
     for r in rows:
         if not (r.answerable and r.labels.any() and (~r.labels).any()):
             continue
         feats = np.array([cand.features for cand in r.ranked])
-        for p in feats[r.labels][:3]:
-            for n in feats[~r.labels][:15]:
-                xs.extend([p - n, n - p])
-                ys.extend([1, 0])
-    model = LogisticRegression(C=c, max_iter=5000, fit_intercept=False).fit(np.array(xs), np.array(ys))
-    return np.asarray(model.coef_[0], dtype=np.float32)
+        diffs.extend(p - n for p in feats[r.labels][:3] for n in feats[~r.labels][:15])
+    d = np.array(diffs, dtype=np.float64)
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        m = d @ w  # each pair both ways, as a logistic regression of (p - n, 1) and (n - p, 0) without intercept
+        value = float(2 * np.logaddexp(0, -m).sum() + w @ w / (2 * c))
+        grad = -2 * d.T @ (1 / (1 + np.exp(m))) + w / c
+        return value, grad
+
+    w = minimize(loss, np.zeros(d.shape[1]), jac=True, bounds=[(0, None)] * d.shape[1], method="L-BFGS-B").x
+    return np.asarray(w, dtype=np.float32)
 
 
 RELEVANCE_FLOOR = Settings().relevance_floor
@@ -185,6 +195,9 @@ def main() -> None:
     print("  per set: " + " ".join(f"{roc_auc_score(y[m], logits[m]):.3f}" if len(set(y[m])) > 1 else "n/a" for m in per_set))
     t = float(np.quantile(logits[sel], args.target_false_abstention))
     print(f"at {args.target_false_abstention:.0%} false abstention: unanswerable abstained {np.mean(logits[first_set & ~y] < t):.3f}")
+    # The threshold to ship is the one calibrated on the held-out folds: each question scored by weights fitted
+    # without its article, as a user's own documents are.
+    print(f"calibrated on the held-out folds: abstain_threshold = {1 / (1 + np.exp(-t)):.3f}")
     w = fit_ranker([r for r, t in zip(rows, ranks) if t])
     qx = np.array([question_features(rescored(r, w), r.info, r.index) for r in rows])
     aw, ab = fit_abstainer(qx, y, sample_w)

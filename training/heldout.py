@@ -1,7 +1,8 @@
 """Write the held-out SQuAD articles of the training data as a `rag eval` set (documents and gold questions), so the
-shipped model and the composer are compared on the same unseen articles, end to end, by the product's own metrics.
+shipped model and the composer are compared on the same unseen articles, end to end, by the product's own metrics;
+`--fold train` writes the other articles instead, the set the composer's weights are fitted on (`evals.fit`).
 
-Run: python -m training.heldout --examples artifacts/train/examples.jsonl --out artifacts/train/heldout
+Run: python -m training.heldout --out artifacts/train/heldout
      rag eval --gold artifacts/train/heldout/gold.jsonl --docs artifacts/train/heldout/docs --index /tmp/ho-idx --out /tmp/ho
 """
 
@@ -19,12 +20,13 @@ def main(argv: list[str] | None = None) -> int:
     """Write docs/ (one article a file) and gold.jsonl (every question of those articles)."""
     p = argparse.ArgumentParser(prog="python -m training.heldout", description=__doc__.splitlines()[0])
     p.add_argument("--train-dir", type=Path, default=Path("../shared/datasets/train"))
-    p.add_argument("--examples", type=Path, default=Path("artifacts/train/examples.jsonl"))
     p.add_argument("--out", type=Path, default=Path("artifacts/train/heldout"))
+    p.add_argument("--fold", choices=("heldout", "train"), default="heldout", help="which side of the article split to write")
     args = p.parse_args(argv)
-    groups = {json.loads(line)["group"] for line in args.examples.read_text(encoding="utf-8").splitlines() if line.strip()}
-    held = validation_groups(groups)
-    articles = {t: qs for t, qs in squad_articles(args.train_dir).items() if f"{qs[0]['set']}:{t}" in held}
+    every = squad_articles(args.train_dir)
+    # The folds are drawn per source, so the SQuAD articles alone give the split the model was trained with.
+    held = validation_groups(f"{qs[0]['set']}:{t}" for t, qs in every.items())
+    articles = {t: qs for t, qs in every.items() if (f"{qs[0]['set']}:{t}" in held) == (args.fold == "heldout")}
     write_articles(articles, args.out / "docs")
     with (args.out / "gold.jsonl").open("w", encoding="utf-8") as out:
         for title, qs in sorted(articles.items()):
@@ -32,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
                 row = {"id": q["id"], "kind": f"{q['set']} {'answerable' if q['answerable'] else 'unanswerable'}",
                        "question": q["question"], "answers": q["answers"], "answerable": q["answerable"], "article": title}
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    print(f"{sum(len(q) for q in articles.values())} questions over {len(articles)} held-out articles in {args.out}")
+    print(f"{sum(len(q) for q in articles.values())} questions over {len(articles)} {args.fold} articles in {args.out}")
     return 0
 
 
