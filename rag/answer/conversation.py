@@ -21,6 +21,17 @@ _NOT_TOPIC = STOPWORDS | {"many", "much", "does", "tell", "please"}  # question 
 _DUMMY_IT = re.compile(
     r"\s+(?:(?:take|takes|took|taking)\b[^?]*?\bto\s+\w|(?:possible|true|likely|necessary|allowed|ok|okay)\s+(?:to|that)\b)", re.I
 )
+# "that" opening a clause points back at nothing: "How can I check that my code is formatted?"
+_CLAUSE_AFTER = re.compile(
+    r"\s+(?:i|you|we|they|he|she|it|my|your|our|their|his|her|its|the|a|an|this|these|those|there|all|every|some|no|any|each)\b",
+    re.I,
+)
+# ... unless it is the subject asked about: "Was that her first job?", "Is that the only one?"
+_SUBJECT_BEFORE = re.compile(
+    r"(?:^|\b(?:is|was|are|were|does|did|do|has|have|had|can|could|will|would|should|about|of|in|on|for|with|from|to|after|"
+    r"before|like|than|and|but|or))\s*$",
+    re.I,
+)
 _WHO = re.compile(r"\s*(?:and\s+)?who(?:m|se)?\b", re.I)
 _ELLIPTIC = re.compile(r"^\s*(and|what about|how about|what of|also|and what about|but)\b", re.I)
 # "What about sick days, when do I need a note?" asks a question of its own after the opener: nothing to add.
@@ -133,14 +144,19 @@ def _swap_place(question: str, last: str) -> str | None:
 
 
 def _pronoun(question: str) -> re.Match[str] | None:
-    """The first pronoun that points back: not the "there" of "is there", "there are", nor the "it" of "did it take
-    long to ...", "is it possible to ...".
+    """The first pronoun that points back: not the "there" of "is there", "there are", the "it" of "did it take
+    long to ...", "is it possible to ...", nor the "that" opening a clause.
+
+    >>> _pronoun("How can I check that my code is formatted?") is None, _pronoun("Was that her first job?").group(1)
+    (True, 'that')
     """
     for match in _PRONOUN.finditer(question):
         word = match.group(1).lower()
         if word == "there" and (_BE.search(question[: match.start()]) or _BE_AFTER.match(question[match.end() :])):
             continue
         if word == "it" and _DUMMY_IT.match(question[match.end() :]):
+            continue
+        if word == "that" and _CLAUSE_AFTER.match(question[match.end() :]) and not _SUBJECT_BEFORE.search(question[: match.start()]):
             continue
         return match
     return None

@@ -31,7 +31,8 @@ MAX_SENTENCE_WORDS = 80
 # 22: a bold first table row is a header; 23: "Chair: Daniel Okafor" is no heading; 24: page furniture; 25: a header
 # block's fields; 26: a table's rows are embedded under their header row; 27: a plain-text table's too; 28: "I'm".
 # 29: a PDF table's rows with their cells and header (rag/ingest/pdftables.py); scanned pages by OCR.
-SPLITTER_VERSION = 29
+# 30: an HTML definition list's terms are headings.
+SPLITTER_VERSION = 30
 MAX_SENTENCE_CHARS = 1000
 
 

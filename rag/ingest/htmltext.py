@@ -1,8 +1,9 @@
 """HTML to plain text for indexing: visible text only, inline markup kept inside its sentence, structure kept as lines.
 
-Headings become Markdown headings ("## Warranty") so they are never quoted as answers, list items become "- " or
-numbered lines, a table row becomes one line of cells joined by " | " so a value stays beside its label and its
-column's header (`table_lines`), and preformatted code is fenced with ``` so each of its lines stands alone.
+Headings become Markdown headings ("## Warranty"), and a definition list's terms headings one level below, so they
+are never quoted as answers; list items become "- " or numbered lines, a table row becomes one line of cells joined
+by " | " so a value stays beside its label and its column's header (`table_lines`), and preformatted code is fenced
+with ``` so each of its lines stands alone.
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ def _blocks(root: Any) -> list[tuple[str, str]]:
     inline: list[str] = []
     kind, bullet = "text", ""
     numbers: dict[int, int] = {}  # an <ol>'s items so far, by the list's id
+    depth = 1  # the level of the latest heading
 
     def flush() -> None:
         nonlocal kind
@@ -116,11 +118,16 @@ def _blocks(root: Any) -> list[tuple[str, str]]:
             flush()
             out.extend(("row" if i else "table", line) for i, line in enumerate(table_lines(node)))  # "table": a first row
             continue
-        if name in _HEADINGS:
+        if name in _HEADINGS or name == "dt":
             flush()
             text = " ".join(node.get_text(" ").split())
+            # A definition list's term titles the definition under it, as a heading one level below the section's
+            # does: context for its sentences, never an answer of its own ("staff" over what the staff group is for).
+            level = _HEADINGS.get(name) or min(6, depth + 1)
+            if name != "dt":
+                depth = level
             if text:
-                out.append(("heading", f"{'#' * _HEADINGS[name]} {text}"))
+                out.append(("heading", f"{'#' * level} {text}"))
             continue
         if name == "br":
             flush()

@@ -208,3 +208,14 @@ def test_he_is_the_person_the_conversation_keeps_returning_to_when_the_question_
         {"role": "assistant", "content": "It came out on CTI Records, run by Creed Taylor. [1]"},
     ]
     assert standalone_question("What did she do next?", history) == "What did Nina Simone do next?"
+
+
+def test_a_that_opening_a_clause_is_no_pronoun_and_brings_nothing_from_the_conversation() -> None:
+    history = [
+        {"role": "user", "content": "What is the staff group for?"},
+        {"role": "assistant", "content": "It allows users to add local modifications."},
+    ]
+    question = "How can I check that my code is formatted in CI without changing the files?"
+    assert standalone_question(question, history) == question
+    # "that" as the subject asked about still points back
+    assert standalone_question("Was that the only group?", history) == "Was that the only group? (staff group)"

@@ -75,3 +75,15 @@ def test_html_text_drops_page_furniture_but_keeps_what_a_footer_or_aside_says() 
         "The Herald\n\n# Reservoir plan\n\nThe reservoir will cost £1.35bn.\n\nNo buttermilk? Use plain yoghurt.\n\n"
         "Scheme | Cost | Gap\nLeaks | Cost: 1.8 | Gap: 4.1\n\nTelephone: 01584 830217 (Tuesday to Saturday)."
     )
+
+
+def test_html_text_makes_a_definition_term_a_heading_one_level_below_its_section() -> None:
+    html = (
+        "<html><body><H2>Static ids</H2><DL><DT>staff</DT><DD><P>Allows users to add local modifications.</P></DD>"
+        "<DT>nobody, nogroup</DT><DD>Daemons that need not own files run as nobody.</DD></DL><p>Ids above 1000 are free.</p></body></html>"
+    )
+    _, text = html_text(html)
+    assert text == (
+        "## Static ids\n\n### staff\n\nAllows users to add local modifications.\n\n### nobody, nogroup\n\n"
+        "Daemons that need not own files run as nobody.\n\nIds above 1000 are free."
+    )
