@@ -73,11 +73,12 @@ def write_articles(articles: dict[str, list[dict[str, object]]], docs: Path) -> 
             text += "\n\n"
             ranges[(title, no)] = (len(text), len(text) + len(paragraphs[no]))
             text += paragraphs[no]
-        (docs / f"{_file_name(title)}.txt").write_text(text + "\n", encoding="utf-8")
+        (docs / f"{file_name(title)}.txt").write_text(text + "\n", encoding="utf-8")
     return ranges
 
 
-def _file_name(title: str) -> str:
+def file_name(title: str) -> str:
+    """An article's file name stem: its title's letters and digits, the rest "_" ("Victoria (Australia)": "Victoria__Australia_")."""
     return "".join(c if c.isalnum() else "_" for c in title)[:80]
 
 
@@ -96,7 +97,7 @@ def squad_examples(train_dir: Path, work: Path, settings: Settings, log: bool = 
         qv = engine.embedder.encode_one(question)
         hits = retrieve(index, qv, question, settings.top_k, settings.candidates, settings.fusion)
         ranked = candidates(index, hits, qv, question_info(question))
-        doc_id = f"{_file_name(str(q['title']))}.txt"
+        doc_id = f"{file_name(str(q['title']))}.txt"
         lo, hi = ranges[(str(q["title"]), int(q["paragraph_index"]))]  # type: ignore[call-overload]
         answers = [str(a) for a in q["answers"]]  # type: ignore[attr-defined]
 

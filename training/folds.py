@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import TypeVar
+
+K = TypeVar("K")
 
 VALIDATION_SHARE = 5  # one article in five is held out for validation and calibration
 
@@ -27,3 +30,14 @@ def validation_groups(groups: Iterable[str]) -> set[str]:
         members.sort(key=lambda g: hashlib.sha256(g.encode()).hexdigest())
         held.update(members[: max(1, round(len(members) / VALIDATION_SHARE))])
     return held
+
+
+def one_side(groups: Mapping[K, str], heldout: bool) -> list[K]:
+    """The keys whose group (`source:title`) is on one side of the split: the held-out fifth, or the rest.
+
+    >>> keys = {f"q{i}": f"squad2:A{i}" for i in range(5)}
+    >>> sorted(one_side(keys, True) + one_side(keys, False)) == sorted(keys), len(one_side(keys, True))
+    (True, 1)
+    """
+    held = validation_groups(groups.values())
+    return [key for key, group in groups.items() if (group in held) == heldout]

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from training.data import squad_articles, write_articles
-from training.folds import validation_groups
+from training.folds import one_side
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,8 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     every = squad_articles(args.train_dir)
     # The folds are drawn per source, so the SQuAD articles alone give the split the model was trained with.
-    held = validation_groups(f"{qs[0]['set']}:{t}" for t, qs in every.items())
-    articles = {t: qs for t, qs in every.items() if (f"{qs[0]['set']}:{t}" in held) == (args.fold == "heldout")}
+    articles = {t: every[t] for t in one_side({t: f"{qs[0]['set']}:{t}" for t, qs in every.items()}, args.fold == "heldout")}
     write_articles(articles, args.out / "docs")
     with (args.out / "gold.jsonl").open("w", encoding="utf-8") as out:
         for title, qs in sorted(articles.items()):

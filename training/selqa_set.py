@@ -12,8 +12,8 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from training.data import EXCLUDED_TITLES, _file_name
-from training.folds import validation_groups
+from training.data import EXCLUDED_TITLES, file_name
+from training.folds import one_side
 
 
 def selqa_questions(train_dir: Path) -> dict[str, list[dict[str, object]]]:
@@ -50,12 +50,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fold", choices=("heldout", "train"), default="train", help="which side of the article split to write")
     args = p.parse_args(argv)
     every = selqa_questions(args.train_dir)
-    held = validation_groups(f"selqa:{rows[0]['title']}" for rows in every.values())  # the split the model was trained with
-    mine = {qid: rows for qid, rows in every.items() if (f"selqa:{rows[0]['title']}" in held) == (args.fold == "heldout")}
+    # The split the model was trained with.
+    mine = {q: every[q] for q in one_side({q: f"selqa:{rows[0]['title']}" for q, rows in every.items()}, args.fold == "heldout")}
+    texts = article_texts(mine)
     docs = args.out / "docs"
     docs.mkdir(parents=True, exist_ok=True)
-    for title, text in article_texts(mine).items():
-        (docs / f"{_file_name(title)}.txt").write_text(text, encoding="utf-8")
+    for title, text in texts.items():
+        (docs / f"{file_name(title)}.txt").write_text(text, encoding="utf-8")
     with (args.out / "gold.jsonl").open("w", encoding="utf-8") as out:
         for qid, rows in sorted(mine.items()):
             answers = [str(r["sentence"]) for r in rows if r["label"]]
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
                 row = {"id": qid, "kind": "selqa paraphrase" if rows[0]["is_paraphrase"] else "selqa answerable",
                        "question": rows[0]["question"], "answers": answers, "answerable": True, "article": rows[0]["title"]}
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    print(f"{len(mine)} questions over {len(article_texts(mine))} {args.fold} articles in {args.out}")
+    print(f"{len(mine)} questions over {len(texts)} {args.fold} articles in {args.out}")
     return 0
 
 
